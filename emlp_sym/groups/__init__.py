@@ -1,0 +1,37 @@
+"""Matrix groups: the symmetry side of a representation."""
+
+from emlp_sym.groups.base import Group
+from emlp_sym.groups.finite import (
+    C,
+    D,
+    Cube,
+    PermutationGroup,
+    Rot90,
+    RubiksCube,
+    S,
+    Z,
+    ZksZnxZn,
+)
+from emlp_sym.groups.lie import (
+    GL,
+    O11,
+    O13,
+    SL,
+    SO,
+    SO11p,
+    SO13,
+    SO13p,
+    SU,
+    U,
+    Lorentz,
+    O,
+    Sp,
+    Trivial,
+)
+from emlp_sym.groups.product import DirectProduct
+
+__all__ = [
+    "Group", "PermutationGroup", "DirectProduct",
+    "SO", "O", "SO13", "SO13p", "O13", "SO11p", "O11", "Lorentz", "Sp", "SU", "U", "SL", "GL",
+    "Trivial", "S", "Z", "C", "D", "Rot90", "Cube", "RubiksCube", "ZksZnxZn",
+]

@@ -1,0 +1,200 @@
+"""Finite groups: permutation groups (S, Z, Rot90, Cube, RubiksCube, ZksZnxZn) and the planar
+rotation groups C(k), D(k).
+
+Permutation groups are given by index permutations; ``discrete_generators`` holds their
+matrices ``P`` with ``P e_i = e_{perm[i]}``. The solvers use :attr:`PermutationGroup.permutations`
+directly, never the matrices of tensor representations.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from emlp_sym.groups.base import Group, check_positive_int
+
+
+def _perm_matrix(perm) -> np.ndarray:
+    perm = np.asarray(perm)
+    M = np.zeros((len(perm), len(perm)))
+    M[perm, np.arange(len(perm))] = 1  # column i has its 1 in row perm[i]
+    return M
+
+
+class PermutationGroup(Group):
+    """A group given by permutations of {0..d-1}; subclass and set ``permutations``."""
+
+    permutations: list[np.ndarray] = []
+
+    def __init__(self, *args):
+        perms = [np.asarray(p, dtype=np.int64) for p in self.permutations]
+        for p in perms:
+            if sorted(p.tolist()) != list(range(len(p))):
+                raise ValueError(f"{type(self).__name__}: {p.tolist()} is not a permutation")
+        self.permutations = perms
+        if perms:
+            self.d = len(perms[0])
+            self.discrete_generators = np.stack([_perm_matrix(p) for p in perms])
+        self.is_orthogonal = True
+        self.is_permutation = True
+        super().__init__(*args)
+
+    def _samples_np(self, N, rng):
+        # Random words in the generators, composed as permutations (cheap at any d).
+        idx = np.broadcast_to(np.arange(self.d), (N, self.d)).copy()
+        if self.permutations:
+            P = np.stack(self.permutations)
+            for _ in range(4 * len(P) + 8):
+                i = rng.integers(len(P), size=N)
+                idx = np.take_along_axis(P[i], idx, axis=1)
+        out = np.zeros((N, self.d, self.d))
+        out[np.arange(N)[:, None], idx, np.arange(self.d)[None, :]] = 1
+        return out
+
+
+class S(PermutationGroup):
+    """The symmetric group S(n) acting on R^n by permuting coordinates."""
+
+    def __init__(self, n: int):
+        n = check_positive_int(n, "S(n): n")
+        self.d = n
+        # The transposition (0 1) and the n-cycle generate S(n).
+        self.permutations = [] if n == 1 else [
+            np.r_[1, 0, np.arange(2, n)],
+            np.roll(np.arange(n), 1),
+        ]
+        super().__init__(n)
+
+    def _samples_np(self, N, rng):  # uniform: a random permutation per sample
+        idx = np.argsort(rng.random((N, self.d)), axis=1)
+        out = np.zeros((N, self.d, self.d))
+        out[np.arange(N)[:, None], idx, np.arange(self.d)[None, :]] = 1
+        return out
+
+
+class Z(PermutationGroup):
+    """The cyclic group Z(n) acting on R^n by cyclic shifts (the regular representation)."""
+
+    def __init__(self, n: int):
+        n = check_positive_int(n, "Z(n): n")
+        self.d = n
+        self.permutations = [np.roll(np.arange(n), 1)] if n > 1 else []
+        super().__init__(n)
+
+
+class Rot90(PermutationGroup):
+    """The 90 degree rotations of an n×n image, acting on its n² pixels."""
+
+    def __init__(self, n: int = 3):
+        n = check_positive_int(n, "Rot90(n): n")
+        self.d = n * n
+        grid = np.arange(n * n).reshape(n, n)
+        # pixel i moves to where np.rot90 puts it
+        perm = np.empty(n * n, dtype=np.int64)
+        perm[grid.ravel()] = np.argsort(np.rot90(grid).ravel())
+        self.permutations = [perm] if n > 1 else []
+        super().__init__(n)
+
+
+class Cube(PermutationGroup):
+    """The 24 rotations of a cube, acting on its 6 faces (ordered U, F, R, B, L, D)."""
+
+    def __init__(self):
+        # Quarter turns about the front-back axis and the left-right axis.
+        self.permutations = [np.array([4, 1, 0, 3, 5, 2]), np.array([3, 0, 2, 5, 4, 1])]
+        super().__init__()
+
+
+def _rubiks_generators() -> list[np.ndarray]:
+    """Quarter turns of the six faces as permutations of the 48 movable facets."""
+    # Facets are the 9 stickers of each face U,F,R,B,L,D minus the fixed centre (index 4).
+    def pad(p):
+        out = np.zeros((6, 9), dtype=p.dtype)
+        out[:, :4], out[:, 5:] = p.reshape(6, 8)[:, :4], p.reshape(6, 8)[:, 4:]
+        return out
+
+    def unpad(q):
+        return np.concatenate([q[:, :4], q[:, 5:]], -1).reshape(-1)
+
+    up = pad(np.arange(48))
+    up[0] = np.rot90(up[0].reshape(3, 3), 1).reshape(9)
+    ring = np.array([1, 2, 3, 4])
+    up[ring, :3] = up[np.roll(ring, 1), :3]
+    U = unpad(up)
+
+    def whole_cube_turn(faces):
+        q = pad(np.arange(48))
+        q[faces] = q[np.roll(faces, 1)]
+        return unpad(q)
+
+    rot_front = whole_cube_turn(np.array([0, 2, 5, 4]))
+    rot_back = np.argsort(rot_front)
+    rot_left = whole_cube_turn(np.array([0, 1, 5, 3]))
+    rot_right = np.argsort(rot_left)
+    F = rot_right[U[rot_left]]
+    R = rot_back[U[rot_front]]
+    B = rot_left[U[rot_right]]
+    L = rot_front[U[rot_back]]
+    D = rot_right[rot_right[U[rot_left[rot_left]]]]
+    return [U, F, R, B, L, D]
+
+
+class RubiksCube(PermutationGroup):
+    """The Rubik's cube group, a subgroup of S(48) generated by the six face quarter turns."""
+
+    def __init__(self):
+        self.permutations = _rubiks_generators()
+        super().__init__()
+
+
+class ZksZnxZn(PermutationGroup):
+    """Z_k ⋉ (Z_n × Z_n): translations of an n×n periodic grid and rotations by 360/k degrees
+    (k = 2 or 4), acting on k·n² channels (the group-convolution setting)."""
+
+    def __init__(self, k: int, n: int):
+        k = check_positive_int(k, "ZksZnxZn(k, n): k")
+        n = check_positive_int(n, "ZksZnxZn(k, n): n")
+        if k not in (2, 4):
+            raise ValueError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
+        idx = np.arange(k * n * n).reshape(k, n, n)
+        shift_x = np.roll(idx, 1, axis=1)
+        shift_y = np.roll(idx, 1, axis=2)
+        rot = np.roll(np.rot90(idx, 4 // k, axes=(1, 2)), 1, axis=0)
+
+        def as_perm(moved):  # element at position j came from moved[j]: send moved[j] -> j
+            perm = np.empty(k * n * n, dtype=np.int64)
+            perm[moved.ravel()] = np.arange(k * n * n)
+            return perm
+
+        self.permutations = [as_perm(shift_x), as_perm(shift_y), as_perm(rot)]
+        super().__init__(k, n)
+
+
+class C(Group):
+    """The cyclic group C(k) of rotations of the plane by multiples of 360/k degrees.
+
+    Exact bases exist for k = 1, 2, 4 (integer rotations); other k have irrational entries.
+    """
+
+    def __init__(self, k: int):
+        k = check_positive_int(k, "C(k): k")
+        self.k = k
+        self.d = 2
+        self.discrete_generators = _rotation(k)[None]
+        super().__init__(k)
+
+
+class D(C):
+    """The dihedral group D(k): C(k) and the reflection of the first axis."""
+
+    def __init__(self, k: int):
+        super().__init__(k)
+        self.discrete_generators = np.stack([_rotation(self.k), np.diag([-1.0, 1.0])])
+
+
+def _rotation(k: int) -> np.ndarray:
+    t = 2 * np.pi / k
+    c, s = np.cos(t), np.sin(t)
+    R = np.array([[c, -s], [s, c]])
+    R[np.abs(R) < 1e-15] = 0  # k = 1, 2, 4 give exact integers
+    return np.round(R) if k in (1, 2, 4) else R
+

@@ -1,0 +1,138 @@
+"""Atoms: the irreducible letters of a canonical representation.
+
+A canonical rep is a sum of monomials; a monomial is a sorted tuple of atoms, one per tensor
+axis. An atom is the base representation ``V`` of one group factor, its dual ``V*``, or a
+user-defined representation. Duals fold into ``V`` for real orthogonal groups, where
+``rho(g)^{-T} = rho(g)`` and the identification is the identity on coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from emlp_sym.groups.base import Group
+
+SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def superscript(n: int) -> str:
+    return str(n).translate(SUPERSCRIPTS)
+
+
+@dataclass(frozen=True)
+class BaseAtom:
+    """``V`` (or ``V*`` when ``dual``) of a single, non-product group."""
+
+    group: Group
+    dual: bool = False
+
+    @property
+    def size(self) -> int:
+        return self.group.d
+
+    def sort_key(self):
+        return (0, repr(self.group), self.dual)
+
+    def transpose(self) -> BaseAtom:
+        if self.group.is_orthogonal and not self.group.is_complex:
+            return self
+        return BaseAtom(self.group, not self.dual)
+
+    def matrices(self, element: np.ndarray, lie: bool) -> np.ndarray:
+        """This axis's matrix for a group element (lie=False) or Lie algebra element (lie=True)."""
+        if not self.dual:
+            return element
+        return -element.T if lie else np.linalg.inv(element).T
+
+    def label(self, show_group: bool) -> str:
+        base = f"V[{self.group}]" if show_group else "V"
+        return base + ("*" if self.dual else "")
+
+
+@dataclass(frozen=True, eq=False)
+class RepAtom:
+    """A user-defined representation used as a letter (optionally dualized)."""
+
+    rep: object
+    dual: bool = False
+
+    @property
+    def group(self) -> Group:
+        return self.rep.G
+
+    @property
+    def size(self) -> int:
+        return self.rep.size()
+
+    def sort_key(self):
+        return (1, str(self.rep), repr(self.rep.G), self.dual)
+
+    def transpose(self) -> RepAtom:
+        if getattr(self.rep, "_self_dual", False):
+            return self
+        return RepAtom(self.rep, not self.dual)
+
+    def matrices(self, element: np.ndarray, lie: bool) -> np.ndarray:
+        M = np.asarray(self.rep.drho(element) if lie else self.rep.rho(element))
+        if not self.dual:
+            return M
+        return -M.T if lie else np.linalg.inv(M).T
+
+    def label(self, show_group: bool) -> str:
+        return str(self.rep) + ("*" if self.dual else "")
+
+    def __eq__(self, other):
+        return isinstance(other, RepAtom) and self.dual == other.dual and self.rep == other.rep
+
+    def __hash__(self):
+        return hash((RepAtom, self.rep, self.dual))
+
+
+Atom = BaseAtom | RepAtom
+Monomial = tuple  # a sorted tuple of atoms; () is the scalar V⁰
+
+
+def sort_monomial(atoms) -> tuple[Monomial, np.ndarray]:
+    """Sort atoms into canonical order; also return the stable argsort used."""
+    keys = [a.sort_key() for a in atoms]
+    order = sorted(range(len(atoms)), key=lambda i: keys[i])
+    return tuple(atoms[i] for i in order), np.asarray(order, dtype=np.int64)
+
+
+def monomial_key(mono: Monomial):
+    """Total order of monomials: by degree, then atom by atom."""
+    return (len(mono), tuple(a.sort_key() for a in mono))
+
+
+def monomial_size(mono: Monomial) -> int:
+    return int(np.prod([a.size for a in mono], dtype=np.int64)) if mono else 1
+
+
+def monomial_str(mono: Monomial, show_group: bool = False) -> str:
+    if not mono:
+        return "V⁰"
+    parts = []
+    i = 0
+    while i < len(mono):
+        j = i
+        while j < len(mono) and mono[j] == mono[i]:
+            j += 1
+        label = mono[i].label(show_group)
+        parts.append(label + (superscript(j - i) if j - i > 1 else ""))
+        i = j
+    return "⊗".join(parts)
+
+
+def axis_permutation(order: np.ndarray, dims: list[int]) -> np.ndarray:
+    """Offsets in the sorted layout of each offset in the original (concatenated) layout.
+
+    ``order`` lists, for each sorted axis, the original axis it came from (as returned by
+    :func:`sort_monomial`); ``dims`` are the original axis sizes.
+    """
+    if len(order) == 0:
+        return np.zeros(1, dtype=np.int64)
+    sorted_dims = [dims[i] for i in order]
+    W = np.arange(int(np.prod(sorted_dims)), dtype=np.int64).reshape(sorted_dims)
+    return W.transpose(np.argsort(order)).reshape(-1)

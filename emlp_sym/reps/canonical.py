@@ -1,0 +1,146 @@
+"""Canonical form of a representation, with the exact coordinate permutation.
+
+A canonical rep is ``Σ_t m_t · t``: monomials ``t`` (sorted tuples of atoms) in a fixed total
+order, each with a multiplicity. Its coordinates are laid out term by term, the ``m_t``
+copies of ``t`` contiguous, each copy a C-ordered tensor over ``t``'s axes.
+
+``perm[u]`` is the canonical coordinate of the user's coordinate ``u``, so for any
+representation ``rho_user(g) = P^T rho_canon(g) P`` with ``P e_u = e_{perm[u]}``. Everything is
+vectorized per pair of *terms* (never per copy or per coordinate in Python), so
+``uniform_rep(384) >> uniform_rep(384)`` (147456 coordinates) canonicalizes in milliseconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+
+import numpy as np
+
+from emlp_sym.reps.atoms import (
+    Monomial,
+    axis_permutation,
+    monomial_key,
+    monomial_size,
+    sort_monomial,
+)
+
+
+@dataclass(frozen=True)
+class Canonical:
+    """Ordered terms ``((monomial, multiplicity), ...)`` and the user→canonical permutation."""
+
+    terms: tuple[tuple[Monomial, int], ...]
+    perm: np.ndarray
+
+    @cached_property
+    def size(self) -> int:
+        return sum(m * monomial_size(t) for t, m in self.terms)
+
+    @cached_property
+    def starts(self) -> dict:
+        """Canonical offset where each term's block begins."""
+        out, pos = {}, 0
+        for t, m in self.terms:
+            out[t] = pos
+            pos += m * monomial_size(t)
+        return out
+
+    @cached_property
+    def inverse_perm(self) -> np.ndarray:
+        return np.argsort(self.perm)
+
+    @property
+    def is_identity(self) -> bool:
+        return bool(np.array_equal(self.perm, np.arange(len(self.perm))))
+
+    def multiplicity(self, mono: Monomial) -> int:
+        return dict(self.terms).get(mono, 0)
+
+
+def leaf(mono: Monomial) -> Canonical:
+    return Canonical(((mono, 1),), np.arange(monomial_size(mono), dtype=np.int64))
+
+
+EMPTY = Canonical((), np.zeros(0, dtype=np.int64))
+
+
+def _order_terms(multiplicities: dict) -> tuple:
+    return tuple(sorted(multiplicities.items(), key=lambda tm: monomial_key(tm[0])))
+
+
+def direct_sum(children: list[Canonical]) -> Canonical:
+    """Concatenate the children's layouts, then collect equal monomials."""
+    totals: dict = {}
+    for c in children:
+        for t, m in c.terms:
+            totals[t] = totals.get(t, 0) + m
+    terms = _order_terms(totals)
+    parent_start, pos = {}, 0
+    for t, m in terms:
+        parent_start[t] = pos
+        pos += m * monomial_size(t)
+    copies_used = dict.fromkeys(totals, 0)
+    pieces = []
+    for c in children:
+        # shift[c_coord] = parent_coord - c_coord, constant on each of c's term blocks
+        shift = np.empty(c.size, dtype=np.int64)
+        for t, m in c.terms:
+            st = monomial_size(t)
+            a = c.starts[t]
+            shift[a : a + m * st] = parent_start[t] + copies_used[t] * st - a
+            copies_used[t] += m
+        pieces.append(c.perm + shift[c.perm])
+    perm = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+    return Canonical(terms, perm)
+
+
+def tensor_product(A: Canonical, B: Canonical) -> Canonical:
+    """Kronecker product (A outer, B inner), distributed over the terms and re-sorted."""
+    pairs = []
+    totals: dict = {}
+    for ta, ma in A.terms:
+        for tb, mb in B.terms:
+            t, order = sort_monomial(ta + tb)
+            pairs.append((ta, ma, tb, mb, t, order))
+            totals[t] = totals.get(t, 0) + ma * mb
+    terms = _order_terms(totals)
+    start, pos = {}, 0
+    for t, m in terms:
+        start[t] = pos
+        pos += m * monomial_size(t)
+    copies_used = dict.fromkeys(totals, 0)
+    table = np.empty((A.size, B.size), dtype=np.int64)  # canonical (a, b) -> parent canonical
+    for ta, ma, tb, mb, t, order in pairs:
+        sa, sb, st = monomial_size(ta), monomial_size(tb), monomial_size(t)
+        within = axis_permutation(order, [x.size for x in ta + tb]).reshape(sa, sb)
+        copy = np.arange(ma)[:, None, None, None] * mb + np.arange(mb)[None, None, :, None]
+        block = start[t] + (copies_used[t] + copy) * st + within[None, :, None, :]
+        a0, b0 = A.starts[ta], B.starts[tb]
+        table[a0 : a0 + ma * sa, b0 : b0 + mb * sb] = block.reshape(ma * sa, mb * sb)
+        copies_used[t] += ma * mb
+    perm = table[A.perm[:, None], B.perm[None, :]].reshape(-1)
+    return Canonical(terms, perm)
+
+
+def dual(C: Canonical) -> Canonical:
+    """Dualize every atom (folding where the group allows) and re-sort."""
+    new_terms: dict = {}
+    moves = []
+    for t, m in C.terms:
+        dt, order = sort_monomial(tuple(a.transpose() for a in t))
+        within = axis_permutation(order, [a.size for a in t])
+        new_terms[dt] = new_terms.get(dt, 0) + m
+        moves.append((t, m, dt, within))
+    terms = _order_terms(new_terms)
+    start, pos = {}, 0
+    for t, m in terms:
+        start[t] = pos
+        pos += m * monomial_size(t)
+    mapping = np.empty(C.size, dtype=np.int64)
+    for t, m, dt, within in moves:
+        st = monomial_size(t)
+        a = C.starts[t]
+        offsets = (np.arange(m)[:, None] * st + within[None, :]).reshape(-1)
+        mapping[a : a + m * st] = start[dt] + offsets
+    return Canonical(terms, mapping[C.perm])

@@ -1,0 +1,215 @@
+"""Equivariant bases and projectors of whole representations, assembled block by block.
+
+A bound rep's canonical form is ``Σ_t m_t · t``; its fixed space is the direct sum, over
+terms and copies, of the fixed space of each monomial ``t``. So each *distinct* monomial is
+solved once (:mod:`emlp_sym.solvers.monomial`) and the result is placed, through the
+canonical permutation, into the user's layout. ``rep_in >> rep_out`` distributes into
+monomials like any product, so the equivariant maps between sums of tensors come out of the
+same machinery without a dense basis of the whole weight space.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+from tqdm.auto import tqdm
+
+from emlp_sym.errors import RepError, SolverError
+from emlp_sym.reps.atoms import monomial_size, monomial_str
+from emlp_sym.solvers import monomial as mono_solver
+
+DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
+PROGRESS_MIN_SIZE = 4000  # show a progress bar when some monomial is at least this large
+
+
+def _bound(rep):
+    if getattr(rep, "G", None) is None:
+        raise RepError(f"{rep} is not bound to a group: bind it first, e.g. rep(SO(3))")
+    return rep
+
+
+class _Blocks:
+    """Per-term bases placed in the canonical layout: ``(start, m, n_t, Q_t, col0)``."""
+
+    def __init__(self, rep, bases):
+        self.perm = np.asarray(rep.canonical.perm)
+        self.size = rep.size()
+        self.blocks, col = [], 0
+        for t, m in rep.canonical.terms:
+            Q = bases[t]
+            self.blocks.append((rep.canonical.starts[t], m, monomial_size(t), Q, col))
+            col += m * Q.shape[1]
+        self.rank = col
+        self.dtype = np.result_type(np.float64, *[b[3].dtype for b in self.blocks])
+
+
+def _numeric_bases(rep):
+    terms = rep.canonical.terms
+    big = [t for t, _ in terms if monomial_size(t) >= PROGRESS_MIN_SIZE]
+    bar = tqdm(terms, desc=f"solving {rep}", disable=not big, leave=False)
+    return {t: mono_solver.numeric_basis(t, rep.G) for t, _ in bar}
+
+
+def equivariant_blocks(rep) -> _Blocks:
+    return _Blocks(_bound(rep), _numeric_bases(rep))
+
+
+def equivariant_dim(rep) -> int:
+    """``r``: the dimension of the fixed space (each distinct monomial solved once, cached)."""
+    return equivariant_blocks(rep).rank
+
+
+def equivariant_basis(rep, exact: bool = False):
+    """Orthonormal basis Q (size × r) of the fixed space, in the user's coordinates.
+
+    With ``exact=True``: a ``sympy.Matrix`` of rationals spanning the same space (finite
+    groups with rational generators, and Lie groups with rational Lie algebras at moderate
+    sizes; otherwise :class:`~emlp_sym.errors.ExactFormUnavailable`).
+    Bases larger than ``DENSE_BASIS_LIMIT`` entries come back as a :class:`StructuredBasis`.
+    """
+    _bound(rep)
+    if exact:
+        return _exact_basis(rep)
+    B = equivariant_blocks(rep)
+    Q = StructuredBasis(B)
+    if B.size * B.rank <= DENSE_BASIS_LIMIT:
+        return Q.to_dense()
+    return Q
+
+
+def equivariant_projector(rep) -> EquivariantProjector:
+    """The projector ``P = Q Qᴴ`` onto the fixed space, without forming Q or P densely."""
+    return EquivariantProjector(equivariant_blocks(rep))
+
+
+# ---------------------------------------------------------------------------------------------
+class StructuredBasis:
+    """A block-structured orthonormal basis: ``Q @ c``, ``Q.T @ v``, ``to_dense()``."""
+
+    def __init__(self, blocks: _Blocks):
+        self._b = blocks
+        self.shape = (blocks.size, blocks.rank)
+        self.dtype = blocks.dtype
+
+    def to_dense(self) -> np.ndarray:
+        b = self._b
+        Qc = np.zeros(self.shape, dtype=self.dtype)
+        for start, m, n_t, Q, col in b.blocks:
+            r_t = Q.shape[1]
+            for k in range(m):
+                Qc[start + k * n_t : start + (k + 1) * n_t, col + k * r_t : col + (k + 1) * r_t] = Q
+        return Qc[b.perm]
+
+    def __matmul__(self, C):
+        """``Q @ C`` for C of shape (r,) or (r, k)."""
+        b, C = self._b, np.asarray(C)
+        vec = C.ndim == 1
+        C = C.reshape(self.shape[1], -1)
+        out = np.zeros((self.shape[0], C.shape[1]), dtype=np.result_type(self.dtype, C.dtype))
+        for start, m, n_t, Q, col in b.blocks:
+            r_t = Q.shape[1]
+            Ck = C[col : col + m * r_t].reshape(m, r_t, -1)
+            out[start : start + m * n_t] = np.einsum("nr,mrk->mnk", Q, Ck).reshape(m * n_t, -1)
+        out = out[b.perm]
+        return out[:, 0] if vec else out
+
+    @property
+    def T(self):
+        return _Adjoint(self)
+
+    def __array__(self, dtype=None, copy=None):
+        D = self.to_dense()
+        return D if dtype is None else D.astype(dtype)
+
+
+class _Adjoint:
+    def __init__(self, Q: StructuredBasis):
+        self.Q = Q
+        self.shape = Q.shape[::-1]
+
+    def __matmul__(self, V):
+        b, V = self.Q._b, np.asarray(V)
+        vec = V.ndim == 1
+        Vc = np.empty_like(V.reshape(self.shape[1], -1))
+        Vc[b.perm] = V.reshape(self.shape[1], -1)
+        out = np.zeros((self.shape[0], Vc.shape[1]), dtype=np.result_type(self.Q.dtype, V.dtype))
+        for start, m, n_t, Q, col in b.blocks:
+            r_t = Q.shape[1]
+            blk = Vc[start : start + m * n_t].reshape(m, n_t, -1)
+            out[col : col + m * r_t] = np.einsum("nr,mnk->mrk", Q.conj(), blk).reshape(m * r_t, -1)
+        return out[:, 0] if vec else out
+
+
+class EquivariantProjector:
+    """``P = Q Qᴴ`` as a structured operator: ``P @ v`` for NumPy or JAX arrays.
+
+    ``v`` may be ``(n,)`` or ``(n, k)``; it works inside ``jax.jit`` (the permutation and the
+    per-type bases are constants) and costs ``O(n · r_t)`` per block instead of ``O(n²)``.
+    """
+
+    def __init__(self, blocks: _Blocks):
+        self._b = blocks
+        self.shape = (blocks.size, blocks.size)
+        self.rank = blocks.rank
+        self.perm = blocks.perm
+        self.inverse_perm = np.argsort(blocks.perm)
+        # Q Qᴴ per distinct monomial: the whole work of a block is one matmul with it.
+        self._proj = [(s, m, n_t, Q @ Q.conj().T) for s, m, n_t, Q, _ in blocks.blocks]
+
+    def __matmul__(self, v):
+        xp = _array_module(v)
+        vec = v.ndim == 1
+        V = v.reshape(self.shape[1], -1)
+        Vc = xp.take(V, xp.asarray(self.inverse_perm), axis=0)
+        pieces = []
+        for start, m, n_t, P in self._proj:
+            blk = Vc[start : start + m * n_t].reshape(m, n_t, -1)
+            pieces.append(xp.einsum("ab,mbk->mak", xp.asarray(P), blk).reshape(m * n_t, -1))
+        out = xp.concatenate(pieces, axis=0) if pieces else V
+        out = xp.take(out, xp.asarray(self.perm), axis=0)
+        return out[:, 0] if vec else out
+
+    def to_dense(self) -> np.ndarray:
+        if self.shape[0] > 20000:
+            raise SolverError(f"a dense {self.shape} projector is too large; use P @ v instead")
+        return np.asarray(self @ np.eye(self.shape[0]))
+
+    def __repr__(self):
+        return f"EquivariantProjector(size={self.shape[0]}, rank={self.rank})"
+
+
+def _array_module(v):
+    if isinstance(v, np.ndarray):
+        return np
+    import jax.numpy as jnp
+
+    return jnp
+
+
+# ---------------------------------------------------------------------------------------------
+def _exact_basis(rep) -> sympy.Matrix:
+    C = rep.canonical
+    n = rep.size()
+    inv = np.argsort(C.perm)  # canonical coordinate -> user coordinate
+    entries = {}
+    col = 0
+    for t, m in C.terms:
+        B = mono_solver.exact_basis(t, rep.G)
+        n_t = monomial_size(t)
+        nz = [(i, j, B[i, j]) for i in range(B.rows) for j in range(B.cols) if B[i, j] != 0]
+        start = C.starts[t]
+        for k in range(m):
+            base = start + k * n_t
+            for i, j, val in nz:
+                entries[(int(inv[base + i]), col + j)] = val
+            col += B.cols
+    return sympy.SparseMatrix(n, col, entries).as_mutable() if entries or col else sympy.zeros(n, 0)
+
+
+def describe(rep) -> str:
+    """One line per distinct monomial: its size, multiplicity and r (for logs and the CLI)."""
+    lines = []
+    for t, m in rep.canonical.terms:
+        Q = mono_solver.numeric_basis(t, rep.G)
+        lines.append(f"{m}×{monomial_str(t)}: size {monomial_size(t)}, r={Q.shape[1]}")
+    return "\n".join(lines)

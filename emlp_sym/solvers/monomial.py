@@ -1,0 +1,190 @@
+"""Fixed space of one canonical monomial: pick the fastest correct method.
+
+1. Every discrete generator acts as a signed permutation and there is no Lie algebra
+   (S, Z, Rot90, Cube, ..., tensors of them): orbit basis, no matrix at all.
+2. Signed-permutation generators with a Lie algebra (O(n)): orbits first, then the Lie
+   constraint on the (smaller) orbit subspace.
+3. Otherwise: a dense eigensolve of the constraint Gram matrix for small sizes, a matrix-free
+   Krylov solve in JAX for large ones.
+
+Results are cached in memory per (group, monomial): a layer with hundreds of blocks of the
+same type solves each type once.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import sympy
+
+from emlp_sym.errors import ExactFormUnavailable, SolverError
+from emlp_sym.groups.base import Group
+from emlp_sym.reps.atoms import Monomial, monomial_size, monomial_str
+from emlp_sym.solvers import exact as exact_mod
+from emlp_sym.solvers import krylov, orbits
+from emlp_sym.solvers.constraints import axis_matrices, generators, lie_and_discrete_terms
+
+DENSE_LIMIT = 1500  # largest (reduced) size solved by a dense eigendecomposition
+EXACT_LIE_LIMIT = 6000  # largest reduced size for the exact rational nullspace
+
+_numeric_cache: dict = {}
+_exact_cache: dict = {}
+
+
+def clear_caches():
+    _numeric_cache.clear()
+    _exact_cache.clear()
+
+
+def _monomial_actions(disc_terms):
+    """Each discrete generator as (perm, sign) on the monomial, or None if one is not monomial."""
+    actions = []
+    for mats in disc_terms:
+        factors = [orbits.monomial_from_matrix(M) for M in mats]
+        if any(f is None for f in factors):
+            return None
+        actions.append(orbits.tensor_monomial(factors))
+    return actions
+
+
+def numeric_basis(mono: Monomial, G: Group) -> np.ndarray:
+    """Orthonormal basis (n_t × r_t) of the fixed space of ``mono`` under ``G``."""
+    key = (G, mono)
+    Q = _numeric_cache.get(key)
+    if Q is None:
+        Q = _solve_numeric(mono, G)
+        Q.setflags(write=False)
+        _numeric_cache[key] = Q
+    return Q
+
+
+def _solve_numeric(mono, G):
+    n = monomial_size(mono)
+    if not mono:
+        return np.ones((1, 1))
+    lie_terms, disc_terms = lie_and_discrete_terms(mono, G)
+    complex_ = any(np.iscomplexobj(M) for t in lie_terms + disc_terms for M in t)
+    dtype = np.complex128 if complex_ else np.float64
+    actions = _monomial_actions(disc_terms)
+    if actions is not None:
+        ob = orbits.orbit_basis(n, actions)
+        Q0 = ob.to_dense(normalize=True)
+        if not lie_terms or ob.r == 0:
+            return Q0.astype(dtype)
+        if ob.r <= DENSE_LIMIT:
+            return Q0 @ _reduced_dense(lie_terms, [], Q0, dtype)
+        disc_terms_left = disc_terms  # too big to reduce densely: solve on the full space
+    else:
+        disc_terms_left = disc_terms
+        if n <= DENSE_LIMIT:
+            return _reduced_dense(lie_terms, disc_terms, np.eye(n, dtype=dtype), dtype)
+    gram = krylov.gram_operator(lie_terms, disc_terms_left)
+    try:
+        return np.asarray(krylov.nullspace_krylov(gram, n, dtype))
+    except SolverError as e:
+        raise SolverError(f"no converged basis for {monomial_str(mono)} of {G}: {e}") from e
+
+
+def _reduced_dense(lie_terms, disc_terms, Q0, dtype):
+    """Null space of the constraints restricted to span(Q0), by a dense Gram eigensolve."""
+    r0 = Q0.shape[1]
+    gram = np.zeros((r0, r0), dtype=dtype)
+    for mats in lie_terms:
+        Y = np.asarray(krylov.kron_sum_apply(mats, Q0))
+        gram += Y.conj().T @ Y
+    for mats in disc_terms:
+        Y = np.asarray(krylov.kron_apply(mats, Q0)) - Q0
+        gram += Y.conj().T @ Y
+    return np.asarray(krylov.nullspace_dense(gram))
+
+
+# ---------------------------------------------------------------------------------------------
+def exact_basis(mono: Monomial, G: Group) -> sympy.Matrix:
+    """A rational basis (n_t × r_t) of the fixed space of ``mono``, as a SymPy matrix."""
+    key = (G, mono)
+    B = _exact_cache.get(key)
+    if B is None:
+        B = _solve_exact(mono, G)
+        _exact_cache[key] = B
+    return B
+
+
+def _solve_exact(mono, G):
+    if not mono:
+        return sympy.Matrix([[1]])
+    n = monomial_size(mono)
+    try:
+        gens = generators(G, exact=True)
+    except ExactFormUnavailable:
+        raise
+    lie = [m for g in gens if g.lie and (m := axis_matrices(mono, G, g, exact=True)) is not None]
+    disc = [m for g in gens if not g.lie and (m := axis_matrices(mono, G, g, exact=True))
+            is not None]
+    actions = _monomial_actions([[np.array(M, dtype=float) for M in mats] for mats in disc])
+    if actions is not None:
+        ob = orbits.orbit_basis(n, actions)
+        B0 = ob.to_scipy_sparse(normalize=False).tocsc()  # exact 0/±1 columns
+        if not lie:
+            return _sparse_int_to_sympy(B0)
+        r0 = ob.r
+        rest = []
+    else:
+        B0, r0, rest = None, n, disc
+    if r0 > EXACT_LIE_LIMIT:
+        raise ExactFormUnavailable(
+            f"{monomial_str(mono)} of {G} reduces to {r0} unknowns, beyond the exact solver's "
+            f"limit of {EXACT_LIE_LIMIT}; use the numeric equivariant_basis()"
+        )
+    import scipy.sparse as sp
+
+    blocks = []
+    for mats in lie:
+        blocks.append(_integer_kron(mats, kind="sum"))
+    for mats in rest:
+        blocks.append(_integer_kron(mats, kind="product_minus_identity"))
+    if not blocks:
+        return sympy.eye(n) if B0 is None else _sparse_int_to_sympy(B0)
+    A = sp.vstack(blocks).tocsr()
+    if B0 is not None:
+        A = (A @ B0).tocsr()
+    N = exact_mod.rational_nullspace(A)
+    if B0 is None:
+        return N
+    return _sparse_int_to_sympy(B0) * N
+
+
+def _lcm_denominator(mats):
+    den = 1
+    for M in mats:
+        for x in M:
+            den = sympy.ilcm(den, sympy.Rational(x).q)
+    return int(den)
+
+
+def _integer_kron(mats, kind):
+    """An integer sparse matrix with the same null space as the exact constraint."""
+    import scipy.sparse as sp
+
+    if kind == "sum":
+        L = _lcm_denominator(mats)
+        ints = [sp.csr_matrix(np.array((L * M).tolist(), dtype=np.int64)) for M in mats]
+        sizes = [M.shape[0] for M in ints]
+        out = None
+        for i, Mi in enumerate(ints):
+            left = sp.identity(int(np.prod(sizes[:i])), dtype=np.int64, format="csr")
+            right = sp.identity(int(np.prod(sizes[i + 1 :])), dtype=np.int64, format="csr")
+            term = sp.kron(sp.kron(left, Mi), right, format="csr")
+            out = term if out is None else out + term
+        return out
+    scales = [_lcm_denominator([M]) for M in mats]
+    out = sp.identity(1, dtype=np.int64, format="csr")
+    for L, M in zip(scales, mats, strict=True):
+        out = sp.kron(out, sp.csr_matrix(np.array((L * M).tolist(), dtype=np.int64)), "csr")
+    return out - int(np.prod(scales)) * sp.identity(out.shape[0], dtype=np.int64, format="csr")
+
+
+def _sparse_int_to_sympy(B) -> sympy.Matrix:
+    B = B.tocoo()
+    M = sympy.zeros(B.shape[0], B.shape[1])
+    for i, j, v in zip(B.row.tolist(), B.col.tolist(), B.data.tolist(), strict=True):
+        M[i, j] = int(v)
+    return M

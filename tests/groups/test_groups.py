@@ -1,0 +1,79 @@
+"""Every group family constructs, samples, and reports its structure."""
+
+import numpy as np
+import pytest
+import scipy.linalg
+
+from emlp_sym import groups as g
+from emlp_sym.errors import ExactFormUnavailable
+
+ALL = [
+    g.SO(3), g.O(3), g.SO13(), g.SO13p(), g.O13(), g.Lorentz(), g.SO11p(), g.O11(), g.Sp(2),
+    g.SU(2), g.SU(3), g.U(2), g.SL(3), g.GL(2), g.Trivial(3), g.S(6), g.Z(5), g.C(4), g.D(6),
+    g.Rot90(3), g.Cube(), g.RubiksCube(), g.ZksZnxZn(4, 3), g.SO(3) * g.S(4),
+    g.DirectProduct(g.SO(2), g.Z(3), g.O(2)),
+]
+
+
+@pytest.mark.parametrize("G", ALL, ids=str)
+def test_samples_are_group_elements(G):
+    gs = np.asarray(G.samples(4, seed=0))
+    n = G.element_size
+    assert gs.shape == (4, n, n)
+    assert np.all(np.isfinite(gs))
+    assert np.all(np.abs(np.linalg.det(gs.astype(complex))) > 1e-6)
+    if G.is_orthogonal:
+        assert np.allclose(np.swapaxes(gs, 1, 2) @ gs, np.eye(n), atol=1e-5)
+
+
+@pytest.mark.parametrize("G", [x for x in ALL if len(x.lie_algebra)], ids=str)
+def test_lie_algebra_exponentiates_into_group(G):
+    # exp(A) for a generator preserves whatever the discrete samples preserve: check SO13's metric
+    A = np.asarray(G.lie_algebra[0])
+    assert np.isfinite(scipy.linalg.expm(A)).all()
+
+
+def test_lorentz_generators_preserve_metric():
+    eta = np.diag([1.0, -1, -1, -1])
+    for A in g.SO13().lie_algebra:
+        assert np.allclose(A.T @ eta + eta @ A, 0)
+
+
+def test_equality_hashing_and_names():
+    assert g.SO(3) == g.SO(3) and hash(g.SO(3)) == hash(g.SO(3))
+    assert g.SO(3) != g.SO(4) and g.SO(3) != g.O(3)
+    assert str(g.SO(3)) == "SO(3)" and str(g.S(6)) == "S(6)" and str(g.SO13()) == "SO13"
+    assert str(g.SO(3) * g.S(4)) == "SO(3)×S(4)"
+    assert {g.S(3): 1}[g.S(3)] == 1
+
+
+def test_structure_flags():
+    assert g.S(5).is_permutation and g.S(5).is_orthogonal
+    assert g.SO(3).is_orthogonal and not g.SO(3).is_permutation
+    assert not g.SO13().is_orthogonal
+    assert g.SO(3).num_constraints() == 3 and g.O(3).num_constraints() == 4
+
+
+def test_exact_generators():
+    assert g.SO(3).exact_lie_algebra[0].shape == (3, 3)
+    assert g.C(4).has_exact_form
+    with pytest.raises(ExactFormUnavailable, match="irrational"):
+        g.D(3).exact_discrete_generators
+
+
+def test_user_defined_group():
+    class Shear(g.Group):
+        lie_algebra = np.array([[[0.0, 1.0], [0.0, 0.0]]])
+
+        def __init__(self):
+            super().__init__()
+
+    G = Shear()
+    assert G.d == 2 and not G.is_orthogonal
+    assert np.asarray(G.samples(3, seed=0)).shape == (3, 2, 2)
+
+
+def test_sample_seed_is_reproducible():
+    a = np.asarray(g.SO(3).samples(2, seed=5))
+    b = np.asarray(g.SO(3).samples(2, seed=5))
+    assert np.array_equal(a, b)
