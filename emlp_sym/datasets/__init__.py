@@ -1,0 +1,31 @@
+"""Synthetic datasets with known symmetries, generated from a seed, and a batch iterator.
+
+>>> from emlp_sym.datasets import Inertia
+>>> from emlp_sym.groups import SO
+>>> trainset = Inertia(100)
+>>> print(trainset.rep_in(SO(3)), trainset.rep_out(SO(3)))
+5V⁰+5V V²
+"""
+
+from emlp_sym.datasets.dynamics import DoublePendulum, SO2eR3
+from emlp_sym.datasets.loader import DataLoader
+from emlp_sym.datasets.synthetic import (
+    Inertia,
+    O5Synthetic,
+    ParticleInteraction,
+    SyntheticDataset,
+    block_stats,
+    minkowski_dot,
+)
+
+DATASETS = {
+    "Inertia": Inertia,
+    "O5Synthetic": O5Synthetic,
+    "ParticleInteraction": ParticleInteraction,
+    "DoublePendulum": DoublePendulum,
+}
+
+__all__ = [
+    "Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum", "SO2eR3",
+    "DataLoader", "DATASETS", "SyntheticDataset", "block_stats", "minkowski_dot",
+]

@@ -3,8 +3,8 @@
 from emlp_sym.groups.base import Group
 from emlp_sym.groups.finite import (
     C,
-    D,
     Cube,
+    D,
     PermutationGroup,
     Rot90,
     RubiksCube,
@@ -18,15 +18,15 @@ from emlp_sym.groups.lie import (
     O13,
     SL,
     SO,
-    SO11p,
     SO13,
-    SO13p,
     SU,
-    U,
     Lorentz,
     O,
+    SO11p,
+    SO13p,
     Sp,
     Trivial,
+    U,
 )
 from emlp_sym.groups.product import DirectProduct
 

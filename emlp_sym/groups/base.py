@@ -144,8 +144,7 @@ class Group:
     @property
     def has_exact_form(self) -> bool:
         try:
-            self.exact_lie_algebra
-            self.exact_discrete_generators
+            _ = (self.exact_lie_algebra, self.exact_discrete_generators)
         except ExactFormUnavailable:
             return False
         return True

@@ -40,7 +40,7 @@ class SO(Group):
         super().__init__(n)
 
 
-class O(SO):
+class O(SO):  # noqa: E742 (the group is called O)
     """The orthogonal group O(n): SO(n) and the reflection of the first axis."""
 
     def __init__(self, n: int):
@@ -52,7 +52,7 @@ class O(SO):
 
 
 class SO13p(Group):
-    """The proper orthochronous Lorentz group SO⁺(1,3) (identity component), metric diag(1,-1,-1,-1)."""
+    """The proper orthochronous Lorentz group SO⁺(1,3), metric diag(1,-1,-1,-1)."""
 
     lie_algebra = np.zeros((6, 4, 4))
     lie_algebra[3:, 1:, 1:] = _so_algebra(3)

@@ -35,8 +35,11 @@ class DirectProduct(Group):
             blocks[i] = M
             return scipy.linalg.block_diag(*blocks)
 
+        # a Lie generator of one factor acts as 0 (not I) on the others
         self.lie_algebra = [
-            embed(A, i) - embed(np.zeros_like(A), i) for i, G in enumerate(flat) for A in G.lie_algebra
+            embed(A, i) - embed(np.zeros_like(A), i)
+            for i, G in enumerate(flat)
+            for A in G.lie_algebra
         ]
         self.discrete_generators = [
             embed(h, i) for i, G in enumerate(flat) for h in G.discrete_generators

@@ -491,8 +491,10 @@ class ProductRep(_Node):
             if not isinstance(r, Rep):
                 raise TypeError(f"ProductRep takes representations, got {r!r}")
             flat.extend(r.reps if isinstance(r, ProductRep) else [r])
-        self.reps = tuple(flat)
         self.G = _combine_groups([r.G for r in flat], "product")
+        # V⁰ is the unit of ⊗: drop it (T(2, 0) is V⊗V, not V⊗V⊗V⁰)
+        kept = [r for r in flat if not isinstance(r, ScalarRep)]
+        self.reps = tuple(kept) if kept else tuple(flat[:1])
 
     def __call__(self, G):
         return ProductRep(*[r(G) for r in self.reps])

@@ -12,6 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.sdm import SDM
 from tqdm.auto import tqdm
 
 from emlp_sym.errors import RepError, SolverError
@@ -19,7 +22,7 @@ from emlp_sym.reps.atoms import monomial_size, monomial_str
 from emlp_sym.solvers import monomial as mono_solver
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
-PROGRESS_MIN_SIZE = 4000  # show a progress bar when some monomial is at least this large
+PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
 
 
 def _bound(rep):
@@ -44,9 +47,8 @@ class _Blocks:
 
 
 def _numeric_bases(rep):
-    terms = rep.canonical.terms
-    big = [t for t, _ in terms if monomial_size(t) >= PROGRESS_MIN_SIZE]
-    bar = tqdm(terms, desc=f"solving {rep}", disable=not big, leave=False)
+    # The bar only appears if solving takes longer than PROGRESS_DELAY seconds.
+    bar = tqdm(rep.canonical.terms, desc=f"solving {rep}", delay=PROGRESS_DELAY, leave=False)
     return {t: mono_solver.numeric_basis(t, rep.G) for t, _ in bar}
 
 
@@ -188,22 +190,22 @@ def _array_module(v):
 
 # ---------------------------------------------------------------------------------------------
 def _exact_basis(rep) -> sympy.Matrix:
+    """Place each monomial's exact basis into the user's rows (one sparse dict, then SymPy)."""
     C = rep.canonical
-    n = rep.size()
     inv = np.argsort(C.perm)  # canonical coordinate -> user coordinate
-    entries = {}
+    rows: dict = {}
     col = 0
     for t, m in C.terms:
         B = mono_solver.exact_basis(t, rep.G)
-        n_t = monomial_size(t)
-        nz = [(i, j, B[i, j]) for i in range(B.rows) for j in range(B.cols) if B[i, j] != 0]
-        start = C.starts[t]
+        entries = B.rep.to_sdm() if hasattr(B.rep, "to_sdm") else B.rep
+        n_t, r_t = B.shape
         for k in range(m):
-            base = start + k * n_t
-            for i, j, val in nz:
-                entries[(int(inv[base + i]), col + j)] = val
-            col += B.cols
-    return sympy.SparseMatrix(n, col, entries).as_mutable() if entries or col else sympy.zeros(n, 0)
+            base = C.starts[t] + k * n_t
+            for i, row in entries.items():
+                rows.setdefault(int(inv[base + i]), {}).update(
+                    {col + k * r_t + j: v for j, v in row.items()})
+        col += m * r_t
+    return DomainMatrix.from_rep(SDM(rows, (rep.size(), col), QQ)).to_Matrix()
 
 
 def describe(rep) -> str:

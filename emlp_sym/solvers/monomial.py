@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import numpy as np
 import sympy
+from sympy.polys.domains import QQ
+from sympy.polys.matrices import DomainMatrix
+from sympy.polys.matrices.sdm import SDM
 
 from emlp_sym.errors import ExactFormUnavailable, SolverError
 from emlp_sym.groups.base import Group
@@ -98,8 +101,9 @@ def _reduced_dense(lie_terms, disc_terms, Q0, dtype):
 
 
 # ---------------------------------------------------------------------------------------------
-def exact_basis(mono: Monomial, G: Group) -> sympy.Matrix:
-    """A rational basis (n_t × r_t) of the fixed space of ``mono``, as a SymPy matrix."""
+def exact_basis(mono: Monomial, G: Group) -> DomainMatrix:
+    """A rational basis (n_t × r_t) of the fixed space of ``mono``, as a sparse SymPy
+    ``DomainMatrix`` over QQ (``.to_Matrix()`` gives a ``sympy.Matrix``)."""
     key = (G, mono)
     B = _exact_cache.get(key)
     if B is None:
@@ -108,27 +112,33 @@ def exact_basis(mono: Monomial, G: Group) -> sympy.Matrix:
     return B
 
 
-def _solve_exact(mono, G):
+def _orbit_domain_matrix(ob) -> DomainMatrix:
+    """The unnormalized orbit basis (entries 0, ±1) as a sparse DomainMatrix."""
+    rows: dict = {}
+    for i in np.flatnonzero(ob.labels >= 0).tolist():
+        rows[i] = {int(ob.labels[i]): QQ(int(ob.signs[i]))}
+    return DomainMatrix.from_rep(SDM(rows, (ob.n, ob.r), QQ))
+
+
+def _solve_exact(mono, G) -> DomainMatrix:
     if not mono:
-        return sympy.Matrix([[1]])
+        return DomainMatrix.from_rep(SDM({0: {0: QQ(1)}}, (1, 1), QQ))
     n = monomial_size(mono)
-    try:
-        gens = generators(G, exact=True)
-    except ExactFormUnavailable:
-        raise
+    gens = generators(G, exact=True)  # raises ExactFormUnavailable for irrational groups
     lie = [m for g in gens if g.lie and (m := axis_matrices(mono, G, g, exact=True)) is not None]
     disc = [m for g in gens if not g.lie and (m := axis_matrices(mono, G, g, exact=True))
             is not None]
     actions = _monomial_actions([[np.array(M, dtype=float) for M in mats] for mats in disc])
     if actions is not None:
         ob = orbits.orbit_basis(n, actions)
-        B0 = ob.to_scipy_sparse(normalize=False).tocsc()  # exact 0/±1 columns
-        if not lie:
-            return _sparse_int_to_sympy(B0)
-        r0 = ob.r
-        rest = []
+        B0 = _orbit_domain_matrix(ob)
+        if not lie or ob.r == 0:
+            return B0
+        B0_int = ob.to_scipy_sparse(normalize=False)
+        r0, rest = ob.r, []
     else:
-        B0, r0, rest = None, n, disc
+        B0 = B0_int = None
+        r0, rest = n, disc
     if r0 > EXACT_LIE_LIMIT:
         raise ExactFormUnavailable(
             f"{monomial_str(mono)} of {G} reduces to {r0} unknowns, beyond the exact solver's "
@@ -136,20 +146,13 @@ def _solve_exact(mono, G):
         )
     import scipy.sparse as sp
 
-    blocks = []
-    for mats in lie:
-        blocks.append(_integer_kron(mats, kind="sum"))
-    for mats in rest:
-        blocks.append(_integer_kron(mats, kind="product_minus_identity"))
-    if not blocks:
-        return sympy.eye(n) if B0 is None else _sparse_int_to_sympy(B0)
+    blocks = [_integer_kron(mats, kind="sum") for mats in lie]
+    blocks += [_integer_kron(mats, kind="product_minus_identity") for mats in rest]
     A = sp.vstack(blocks).tocsr()
-    if B0 is not None:
-        A = (A @ B0).tocsr()
-    N = exact_mod.rational_nullspace(A)
-    if B0 is None:
-        return N
-    return _sparse_int_to_sympy(B0) * N
+    if B0_int is not None:
+        A = (A @ B0_int.astype(np.int64)).tocsr()
+    N = DomainMatrix.from_Matrix(exact_mod.rational_nullspace(A)).convert_to(QQ).to_sparse()
+    return N if B0 is None else B0 * N
 
 
 def _lcm_denominator(mats):
@@ -180,11 +183,3 @@ def _integer_kron(mats, kind):
     for L, M in zip(scales, mats, strict=True):
         out = sp.kron(out, sp.csr_matrix(np.array((L * M).tolist(), dtype=np.int64)), "csr")
     return out - int(np.prod(scales)) * sp.identity(out.shape[0], dtype=np.int64, format="csr")
-
-
-def _sparse_int_to_sympy(B) -> sympy.Matrix:
-    B = B.tocoo()
-    M = sympy.zeros(B.shape[0], B.shape[1])
-    for i, j, v in zip(B.row.tolist(), B.col.tolist(), B.data.tolist(), strict=True):
-        M[i, j] = int(v)
-    return M

@@ -1,5 +1,6 @@
 """Tools to property-test equivariance: Hypothesis strategies and assertions."""
 
 from emlp_sym.testing import strategies
+from emlp_sym.testing.equivariance import assert_equivariant, equivariance_error, rel_err
 
-__all__ = ["strategies"]
+__all__ = ["strategies", "assert_equivariant", "equivariance_error", "rel_err"]

@@ -58,7 +58,7 @@ def test_exact_generators():
     assert g.SO(3).exact_lie_algebra[0].shape == (3, 3)
     assert g.C(4).has_exact_form
     with pytest.raises(ExactFormUnavailable, match="irrational"):
-        g.D(3).exact_discrete_generators
+        _ = g.D(3).exact_discrete_generators
 
 
 def test_user_defined_group():

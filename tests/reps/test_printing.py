@@ -2,7 +2,7 @@
 
 import pytest
 
-from emlp_sym.groups import O, S, SO, SO13
+from emlp_sym.groups import SO, SO13, O, S
 from emlp_sym.reps import Matrix, Scalar, T, V, Vector
 
 
@@ -39,6 +39,7 @@ def test_unbound_strings():
     assert str(3 * V) == "3V"
     assert str((V + Scalar) * V) == "(V+V⁰)⊗V"
     assert str(Scalar) == "V⁰"
+    assert str(T(2)) == "V⊗V" and str(T(0, 1)) == "V*"
 
 
 def test_sympy_expression():

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emlp_sym.errors import GroupError, RepError
-from emlp_sym.groups import S, SO, SO13, Sp, Z
+from emlp_sym.groups import SO, SO13, S, Sp, Z
 from emlp_sym.reps import Scalar, T, V
 from emlp_sym.reps.expr import terms_to_sympy
 from emlp_sym.testing import strategies as est

@@ -1,0 +1,92 @@
+"""EMLP vs MLP training step, side by side in one run (the seed's model: Inertia, SO(3)).
+
+Reports parameters, construction time (cold: solver caches empty), jit compile time of the
+training step, the median step time, and the model's equivariance error. Prints Markdown.
+
+    python benchmarks/bench_layers.py [--ch 384] [--batch 500] [--steps 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.datasets import Inertia
+from emlp_sym.groups import SO
+from emlp_sym.nn import EMLP, MLP
+from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.solvers import clear_caches
+from emlp_sym.testing import equivariance_error
+
+objax = ensure_objax()
+
+
+def measure(model_cls, ds, G, ch, batch, steps):
+    clear_caches()
+    t0 = time.perf_counter()
+    model = model_cls(ds.rep_in, ds.rep_out, group=G, num_layers=3, ch=ch)
+    build = time.perf_counter() - t0
+    opt = objax.optimizer.Adam(model.vars())
+
+    @objax.Function.with_vars(model.vars())
+    def loss(x, y):
+        return ((model(x, training=True) - y) ** 2).mean()
+
+    gv = objax.GradValues(loss, model.vars())
+
+    @objax.Function.with_vars(model.vars() + opt.vars())
+    def train_op(x, y, lr):
+        g, v = gv(x, y)
+        opt(lr=lr, grads=g)
+        return v
+
+    train_op = objax.Jit(train_op)
+    x = jnp.asarray(np.resize(ds.X, (batch, ds.X.shape[1])))
+    y = jnp.asarray(np.resize(ds.Y, (batch, ds.Y.shape[1])))
+    t0 = time.perf_counter()
+    jax.block_until_ready(train_op(x, y, 3e-3))
+    compile_s = time.perf_counter() - t0
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        jax.block_until_ready(train_op(x, y, 3e-3))
+        times.append(time.perf_counter() - t0)
+    rin, rout = ds.rep_in(G), ds.rep_out(G)
+    err = float(np.mean(equivariance_error(model, rin, rout, x[:100], G.samples(4, seed=0))))
+    n_params = sum(int(np.prod(v.value.shape)) for v in model.vars().values())
+    return dict(params=n_params, build=build, compile=compile_s,
+                step_ms=1e3 * float(np.median(times)), err=err)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ch", type=int, default=384)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=30)
+    args = ap.parse_args()
+    G = SO(3)
+    ds = Inertia(1000)
+    dev = jax.devices()[0]
+    print(f"machine: {platform.machine()}, {jax.device_count()} × {dev.platform} "
+          f"({getattr(dev, 'device_kind', '')}), JAX {jax.__version__}; "
+          f"Inertia, SO(3), ch={args.ch}, 3 layers, batch {args.batch}\n")
+    rows = {name: measure(cls, ds, G, args.ch, args.batch, args.steps)
+            for name, cls in (("EMLP", EMLP), ("MLP", MLP))}
+    e, m = rows["EMLP"], rows["MLP"]
+    print("| figure | EMLP | MLP | EMLP / MLP |")
+    print("|---|---:|---:|---:|")
+    print(f"| parameters | {e['params']:,} | {m['params']:,} | |")
+    print(f"| model construction (s) | {e['build']:.2f} | {m['build']:.2f} | |")
+    print(f"| jit compile of the step (s) | {e['compile']:.2f} | {m['compile']:.2f} | |")
+    print(f"| training step (ms, median) | {e['step_ms']:.2f} | {m['step_ms']:.2f} | "
+          f"{e['step_ms'] / m['step_ms']:.2f}× |")
+    print(f"| equivariance error | {e['err']:.1e} | {m['err']:.1e} | |")
+
+
+if __name__ == "__main__":
+    main()

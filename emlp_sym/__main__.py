@@ -1,0 +1,3 @@
+from emlp_sym.cli.main import main
+
+raise SystemExit(main())

@@ -1,0 +1,131 @@
+"""``emlp-sym``: train and evaluate EMLP models, and inspect equivariant bases.
+
+    emlp-sym train [--dataset Inertia] [--model EMLP|MLP] [--epochs 500] ...
+    emlp-sym evaluate runs/latest
+    emlp-sym basis "V**2>>V**2" --group "S(4)" [--exact] [--image basis.png]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+import numpy as np
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, status 2, no usage dump
+        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        raise SystemExit(2)
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def make_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="emlp-sym", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    t = sub.add_parser("train", help="train a model (default: the seed's EMLP on Inertia)")
+    t.add_argument("--dataset", default="Inertia",
+                   choices=["Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum"])
+    t.add_argument("--group", default=None, help="e.g. 'SO(3)'; default: the dataset's symmetry")
+    t.add_argument("--model", default="EMLP", choices=["EMLP", "MLP"])
+    t.add_argument("--epochs", type=_positive_int, default=500)
+    t.add_argument("--ch", type=_positive_int, default=384)
+    t.add_argument("--num-layers", type=_positive_int, default=3)
+    t.add_argument("--batch-size", type=_positive_int, default=500)
+    t.add_argument("--lr", type=float, default=3e-3)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--n-train", type=_positive_int, default=1000)
+    t.add_argument("--n-test", type=_positive_int, default=2000)
+    t.add_argument("--no-standardize", action="store_true")
+    t.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    e = sub.add_parser("evaluate", help="reload a finished run and recompute its metrics")
+    e.add_argument("run_dir")
+
+    b = sub.add_parser("basis", help="canonical form and equivariant basis of a rep")
+    b.add_argument("rep", help="e.g. 'V**2>>V**2' or '5*Scalar+5*V'")
+    b.add_argument("--group", required=True, help="e.g. 'S(4)', 'SO(3)', 'SO13()'")
+    b.add_argument("--exact", action="store_true", help="exact rational basis (SymPy)")
+    b.add_argument("--image", default=None, help="save the basis as an image grid (PNG)")
+    b.add_argument("--max-print", type=_positive_int, default=400,
+                   help="print the basis only if it has at most this many entries")
+    return p
+
+
+def _train(args):
+    from emlp_sym.cli.train import TrainConfig, train
+
+    cfg = TrainConfig(dataset=args.dataset, group=args.group, model=args.model,
+                      epochs=args.epochs, ch=args.ch, num_layers=args.num_layers,
+                      batch_size=args.batch_size, lr=args.lr, seed=args.seed,
+                      n_train=args.n_train, n_test=args.n_test,
+                      standardize=not args.no_standardize, out=args.out,
+                      progress=not args.quiet)
+    metrics = train(cfg)
+    print(f"train MSE {metrics['train_mse']:.4g}   test MSE {metrics['test_mse']:.4g}   "
+          f"equivariance error {metrics['equivariance_error']:.2e}")
+    print(f"wrote {args.out}/metrics.json, losses.png, params.npz")
+
+
+def _evaluate(args):
+    from emlp_sym.cli.train import evaluate
+
+    print(json.dumps(evaluate(args.run_dir), indent=2))
+
+
+def _basis(args):
+    from emlp_sym.cli.parse import parse_group, parse_rep
+
+    G = parse_group(args.group)
+    rep = parse_rep(args.rep)(G)
+    print(f"rep:        {args.rep} on {G}")
+    print(f"canonical:  {rep}   (size {rep.size()})")
+    Q = rep.equivariant_basis(exact=args.exact)
+    print(f"r:          {Q.shape[1]}")
+    if Q.shape[0] * Q.shape[1] <= args.max_print:
+        if args.exact:
+            import sympy
+
+            print(sympy.pretty(Q.T))
+        else:
+            with np.printoptions(precision=4, suppress=True, linewidth=120):
+                print(np.asarray(Q).T)
+    else:
+        print(f"(basis has {Q.shape[0] * Q.shape[1]} entries; raise --max-print to print it)")
+    if args.image:
+        from emlp_sym.symbolic import save_basis_image
+
+        save_basis_image(rep, args.image)
+        print(f"wrote {args.image}")
+
+
+def main(argv=None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from emlp_sym.errors import EmlpSymError
+
+    try:
+        {"train": _train, "evaluate": _evaluate, "basis": _basis}[args.command](args)
+    except (EmlpSymError, ValueError, TypeError, FileNotFoundError) as e:
+        sys.stderr.write(f"emlp-sym {args.command}: error: {e}\n".replace("\n\n", "\n"))
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""Gated nonlinearities as pure functions of arrays and a precomputed plan.
+
+Input: a vector of ``gated(rep)`` = ``[rep's coordinates..., gate scalars...]``. Output: a
+vector of ``rep``. Scalars and permutation-type components gate themselves (Swish); every
+other component is scaled by ``sigmoid`` of its own gate scalar, which commutes with the
+group action. Implemented per canonical block with broadcasts, not with a gather over the
+gate index (whose backward is a slow scatter on CPU).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.reps.atoms import monomial_size
+from emlp_sym.reps.expr import Rep
+
+
+@dataclass(frozen=True, eq=False)
+class GatePlan:
+    size: int  # rep.size()
+    n_gates: int
+    to_canonical: np.ndarray | None  # gather user -> canonical (None: identity)
+    to_user: np.ndarray | None
+    # (start, m, s, first gate or -1 for self-gating)
+    segments: tuple
+
+
+def gate_plan(rep: Rep) -> GatePlan:
+    C = rep.canonical
+    segments, gate = [], 0
+    for t, m in C.terms:
+        s = monomial_size(t)
+        self_gated = not t or all(getattr(a.group, "is_permutation", False) for a in t)
+        segments.append((C.starts[t], m, s, -1 if self_gated else gate))
+        gate += 0 if self_gated else m
+    ident = C.is_identity
+    return GatePlan(rep.size(), gate, None if ident else np.argsort(C.perm),
+                    None if ident else np.asarray(C.perm), tuple(segments))
+
+
+def gated_nonlinearity(plan: GatePlan, x):
+    """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``."""
+    values, gates = x[..., : plan.size], x[..., plan.size :]
+    if plan.to_canonical is not None:
+        values = jnp.take(values, plan.to_canonical, axis=-1)
+    batch = x.shape[:-1]
+    pieces = []
+    for start, m, s, g0 in plan.segments:
+        v = values[..., start : start + m * s]
+        if g0 < 0:
+            pieces.append(jax.nn.silu(v))
+        else:
+            g = jax.nn.sigmoid(gates[..., g0 : g0 + m])[..., None]
+            pieces.append((v.reshape(*batch, m, s) * g).reshape(*batch, m * s))
+    out = jnp.concatenate(pieces, axis=-1) if pieces else values
+    if plan.to_user is not None:
+        out = jnp.take(out, plan.to_user, axis=-1)
+    return out

@@ -1,0 +1,200 @@
+"""Equivariant linear and bilinear maps as pure functions of arrays and precomputed plans.
+
+A *plan* holds everything that depends only on the representations: the canonical
+permutations and, for each pair of tensor types, the basis of equivariant maps between them.
+Parameters are flat vectors of coefficients in those bases, so no per-step work grows with
+the square of the weight count, and any framework (objax here; Flax or PyTorch later) can
+wrap these functions by owning two arrays.
+
+Layout: a canonical rep is ``Σ_t m_t t`` with the ``m_t`` copies of ``t`` contiguous. The
+equivariant maps from ``m_a`` copies of type ``a`` to ``m_b`` copies of ``b`` are
+``W_ab = Σ_k C_k ⊗ B_k`` with ``B_k`` a basis of Hom_G(a, b) and ``C_k`` free ``m_b × m_a``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.errors import RepError
+from emlp_sym.reps.atoms import monomial_size
+from emlp_sym.reps.expr import Rep, monomial_rep
+from emlp_sym.solvers import equivariant_basis
+
+
+@dataclass(frozen=True)
+class TypeBlock:
+    """``m`` copies of one monomial type of size ``s``, starting at canonical ``start``."""
+
+    mono: tuple
+    start: int
+    m: int
+    s: int
+
+
+def _blocks(rep: Rep) -> tuple[TypeBlock, ...]:
+    C = rep.canonical
+    return tuple(TypeBlock(t, C.starts[t], m, monomial_size(t)) for t, m in C.terms)
+
+
+def _gather(rep: Rep, to_canonical: bool):
+    """Indices turning a user-layout vector into canonical layout (or back); None if identity."""
+    C = rep.canonical
+    if C.is_identity:
+        return None
+    return np.argsort(C.perm) if to_canonical else np.asarray(C.perm)
+
+
+def _real(Q: np.ndarray, what: str) -> np.ndarray:
+    if np.iscomplexobj(Q):
+        if np.abs(Q.imag).max() > 1e-9:
+            raise RepError(f"{what} has a complex equivariant basis; EMLP layers are real-valued")
+        Q = Q.real
+    return Q
+
+
+def hom_basis(a: tuple, b: tuple, G) -> np.ndarray:
+    """Basis of equivariant maps from type ``a`` to type ``b``: shape ``(r, s_b, s_a)``."""
+    return _hom_basis(a, b, G)
+
+
+@cache
+def _hom_basis(a, b, G):
+    rep = monomial_rep(a, G) >> monomial_rep(b, G)
+    if rep.G is None:
+        rep = rep(G)
+    Q = _real(np.asarray(equivariant_basis(rep)), str(rep))
+    sa, sb = monomial_size(a), monomial_size(b)
+    return np.ascontiguousarray(Q.T.reshape(-1, sb, sa))
+
+
+def _check_bound(rep, name):
+    if not isinstance(rep, Rep) or rep.G is None:
+        raise RepError(f"{name} must be a representation bound to a group, got {rep!r}")
+
+
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class LinearPlan:
+    """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters."""
+
+    rep_in: Rep
+    rep_out: Rep
+    in_blocks: tuple
+    out_blocks: tuple
+    in_gather: np.ndarray | None
+    out_gather: np.ndarray | None
+    # (i_in, j_out, offset into w, basis (r, s_b, s_a))
+    weight_terms: tuple
+    # (j_out, offset into b, basis (s_b, r_b))
+    bias_terms: tuple
+    num_weights: int
+    num_biases: int
+
+
+def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
+    _check_bound(rep_in, "rep_in")
+    _check_bound(rep_out, "rep_out")
+    if rep_in.G != rep_out.G:
+        raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
+    G = rep_in.G
+    ins, outs = _blocks(rep_in), _blocks(rep_out)
+    weight_terms, off = [], 0
+    for j, bo in enumerate(outs):
+        for i, bi in enumerate(ins):
+            B = hom_basis(bi.mono, bo.mono, G)
+            if len(B):
+                weight_terms.append((i, j, off, B))
+                off += len(B) * bo.m * bi.m
+    bias_terms, boff = [], 0
+    for j, bo in enumerate(outs):
+        Q = hom_basis((), bo.mono, G)[:, :, 0].T  # fixed vectors of type b: (s_b, r_b)
+        if Q.shape[1]:
+            bias_terms.append((j, boff, Q))
+            boff += Q.shape[1] * bo.m
+    return LinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True), _gather(rep_out, False),
+                      tuple(weight_terms), tuple(bias_terms), off, boff)
+
+
+def init_linear(plan: LinearPlan, rng: np.random.Generator):
+    """Initial ``(w, b)``: each entry of the assembled weight has variance ≈ 1/fan_in."""
+    n_in = max(plan.rep_in.size(), 1)
+    w = np.zeros(plan.num_weights, dtype=np.float32)
+    for i, j, off, B in plan.weight_terms:
+        bi, bo = plan.in_blocks[i], plan.out_blocks[j]
+        r = len(B)
+        std = np.sqrt(bi.s * bo.s / (r * n_in))
+        w[off : off + r * bo.m * bi.m] = std * rng.standard_normal(r * bo.m * bi.m)
+    b = np.zeros(plan.num_biases, dtype=np.float32)
+    for j, off, Q in plan.bias_terms:
+        size = Q.shape[1] * plan.out_blocks[j].m
+        b[off : off + size] = rng.uniform(size=size) / np.sqrt(max(plan.rep_out.size(), 1))
+    return w, b
+
+
+def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
+    """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients."""
+    dtype = w.dtype
+    blocks = {}
+    for i, j, off, B in plan.weight_terms:
+        bi, bo = plan.in_blocks[i], plan.out_blocks[j]
+        r = len(B)
+        C = w[off : off + r * bo.m * bi.m].reshape(r, bo.m, bi.m)
+        blk = jnp.einsum("rji,rts->jtis", C, jnp.asarray(B, dtype=dtype))
+        blocks[(i, j)] = blk.reshape(bo.m * bo.s, bi.m * bi.s)
+    rows = []
+    for j, bo in enumerate(plan.out_blocks):
+        row = [blocks.get((i, j), jnp.zeros((bo.m * bo.s, bi.m * bi.s), dtype))
+               for i, bi in enumerate(plan.in_blocks)]
+        rows.append(jnp.concatenate(row, axis=1) if row else jnp.zeros((bo.m * bo.s, 0), dtype))
+    if not rows:
+        return jnp.zeros((0, plan.rep_in.size()), dtype)
+    return jnp.concatenate(rows, axis=0)
+
+
+def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
+    """The bias vector in canonical layout."""
+    pieces = []
+    terms = {j: (off, Q) for j, off, Q in plan.bias_terms}
+    for j, bo in enumerate(plan.out_blocks):
+        if j in terms:
+            off, Q = terms[j]
+            c = b[off : off + Q.shape[1] * bo.m].reshape(bo.m, Q.shape[1])
+            pieces.append((c @ jnp.asarray(Q, dtype=b.dtype).T).reshape(-1))
+        else:
+            pieces.append(jnp.zeros(bo.m * bo.s, b.dtype))
+    return jnp.concatenate(pieces) if pieces else jnp.zeros(0, b.dtype)
+
+
+def to_canonical(plan_gather, x):
+    return x if plan_gather is None else jnp.take(x, plan_gather, axis=-1)
+
+
+def check_input(x, rep: Rep, layer: str):
+    if x.ndim < 1 or x.shape[-1] != rep.size():
+        raise ValueError(
+            f"{layer} expects inputs of rep {rep} (last dimension {rep.size()}), "
+            f"got shape {tuple(x.shape)}"
+        )
+
+
+def linear_apply(plan: LinearPlan, w, b, x):
+    """``y = W x + b`` in the user's layouts, for ``x`` of shape ``(..., n_in)``."""
+    check_input(x, plan.rep_in, "Linear")
+    xc = to_canonical(plan.in_gather, x)
+    W = linear_weight(plan, w.astype(x.dtype))
+    yc = xc @ W.T + linear_bias(plan, b.astype(x.dtype))
+    return to_canonical(plan.out_gather, yc)
+
+
+def dense_weight(plan: LinearPlan, w) -> jnp.ndarray:
+    """The weight matrix in the *user's* layouts (for inspection and tests)."""
+    W = linear_weight(plan, w)
+    if plan.out_gather is not None:
+        W = W[plan.out_gather]
+    if plan.in_gather is not None:
+        W = W[:, np.argsort(plan.in_gather)]
+    return W

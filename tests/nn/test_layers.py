@@ -1,0 +1,176 @@
+"""EMLP layers: equivariance (Hypothesis), gradients, the seed's API, and bad input."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import emlp_sym.nn as enn
+from emlp_sym.errors import RepError
+from emlp_sym.groups import SO, SO13, O, S, Z
+from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.reps import Scalar, T, V
+from emlp_sym.testing import assert_equivariant
+from emlp_sym.testing import strategies as est
+
+objax = ensure_objax()
+LAYER_FAMILIES = ("SO", "O", "S", "Z", "D", "C", "SO13", "Sp", "Trivial", "Cube")
+
+
+def test_uniform_rep_prints_as_the_seed():
+    assert str(enn.uniform_rep(512, SO(3))) == "122V⁰+40V+12V²+3V³+V⁴"
+    assert enn.uniform_rep(384, SO(3)).size() == 384
+
+
+@st.composite
+def rep_pairs(draw, max_size=40):
+    G = draw(est.groups(LAYER_FAMILIES, max_d=4))
+    rin = draw(est.reps(G, max_size=max_size, max_leaves=3))
+    rout = draw(est.reps(G, max_size=max_size, max_leaves=3))
+    return G, rin, rout
+
+
+@given(rep_pairs(), st.integers(0, 2**16))
+def test_linear_is_equivariant(pair, seed):
+    G, rin, rout = pair
+    layer = enn.Linear(rin, rout)
+    assert_equivariant(layer, rin, rout, G, seed=seed, rtol=2e-5)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_bilinear_is_equivariant(pair, seed):
+    G, rin, rout = pair
+    layer = enn.BiLinear(rin, rout)
+    assert_equivariant(layer, rin, rout, G, seed=seed, rtol=2e-5)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_gated_nonlinearity_and_block_are_equivariant(pair, seed):
+    G, rin, rout = pair
+    gate = enn.GatedNonlinearity(rout)
+    assert_equivariant(gate, enn.gated(rout), rout, G, seed=seed, rtol=2e-5)
+    block = enn.EMLPBlock(rin, rout)
+    assert_equivariant(block, rin, rout, G, seed=seed, rtol=2e-5)
+
+
+@settings(max_examples=5)
+@given(st.sampled_from([SO(3), O(3), S(4), Z(3), SO13()]), st.integers(0, 2**16))
+def test_emlp_equivariant_before_and_after_training(G, seed):
+    rin, rout = (2 * Scalar + 2 * V)(G), T(1, 1)(G)
+    model = enn.EMLP(rin, rout, G, ch=40, num_layers=2)
+    tol = 1e-4 if G == SO13() else 2e-5  # boosts amplify float32 rounding
+    assert_equivariant(model, rin, rout, G, seed=seed, rtol=tol)
+    opt = objax.optimizer.Adam(model.vars())
+    rng = np.random.default_rng(seed)
+    x = jnp.asarray(rng.standard_normal((16, rin.size())), dtype=jnp.float32)
+    y = jnp.asarray(rng.standard_normal((16, rout.size())), dtype=jnp.float32)
+
+    @objax.Function.with_vars(model.vars())
+    def loss(x, y):
+        return ((model(x) - y) ** 2).mean()
+
+    gv = objax.GradValues(loss, model.vars())
+
+    @objax.Function.with_vars(model.vars() + opt.vars())
+    def step(x, y):
+        g, v = gv(x, y)
+        opt(lr=1e-2, grads=g)
+        return v
+
+    step = objax.Jit(step)
+    losses = [float(step(x, y)[0]) for _ in range(5)]
+    assert losses[-1] < losses[0]
+    assert_equivariant(model, rin, rout, G, seed=seed + 1, rtol=tol)
+
+
+def test_gradients_reach_every_parameter():
+    G = SO(3)
+    model = enn.EMLP(Scalar + V, V**2, G, ch=30, num_layers=2)
+    x = jnp.asarray(np.random.default_rng(0).standard_normal((8, 4)), dtype=jnp.float32)
+
+    @objax.Function.with_vars(model.vars())
+    def loss(x):
+        return (model(x) ** 2).sum()
+
+    grads = objax.Grad(loss, model.vars())(x)
+    for (name, _var), g in zip(model.vars().items(), grads, strict=True):
+        assert float(jnp.abs(g).max()) > 0, f"no gradient reaches {name}"
+
+
+def test_mlp_is_not_equivariant():
+    G = SO(3)
+    model = enn.MLP(Scalar + V, V**2, G, ch=32, num_layers=2)
+    with pytest.raises(AssertionError, match="not equivariant"):
+        assert_equivariant(model, (Scalar + V)(G), (V**2)(G), G)
+
+
+def test_seed_low_level_linear_with_projectors():
+    """The seed's hand-written Linear: full weights projected with equivariant_projector()."""
+    from objax.nn.init import orthogonal
+    from objax.variable import TrainVar
+
+    class Linear(objax.Module):
+        def __init__(self, repin, repout):
+            nin, nout = repin.size(), repout.size()
+            self.b = TrainVar(objax.random.uniform((nout,)) / jnp.sqrt(nout))
+            self.w = TrainVar(orthogonal((nout, nin)))
+            self.rep_W = rep_W = repout * repin.T
+            self.Pb = repout.equivariant_projector()
+            self.Pw = rep_W.equivariant_projector()
+
+        def __call__(self, x):
+            W = (self.Pw @ self.w.value.reshape(-1)).reshape(*self.w.value.shape)
+            b = self.Pb @ self.b.value
+            return x @ W.T + b
+
+    G = SO(3)
+    rin, rout = (Scalar + V + V**2)(G), (V + V**2)(G)
+    layer = Linear(rin, rout)
+    assert_equivariant(layer, rin, rout, G, rtol=2e-5)
+    jitted = objax.Jit(layer, layer.vars())
+    x = jnp.ones((3, rin.size()))
+    assert jnp.allclose(jitted(x), layer(x), atol=1e-5)
+
+
+def test_ch_may_be_a_rep_or_a_list():
+    G = S(4)
+    m1 = enn.EMLP(V, Scalar, G, ch=3 * V + 2 * Scalar, num_layers=2)
+    m2 = enn.EMLP(V, Scalar, G, ch=[V + Scalar, 16], num_layers=2)
+    for m in (m1, m2):
+        assert_equivariant(m, V(G), Scalar(G), G)
+
+
+class TestBadInput:
+    def test_wrong_input_size_names_the_rep(self):
+        layer = enn.Linear((V**2)(SO(3)), V(SO(3)))
+        with pytest.raises(ValueError, match=r"V² \(last dimension 9\)"):
+            layer(jnp.ones((2, 4)))
+
+    def test_rep_of_the_wrong_group(self):
+        with pytest.raises(RepError, match="SO\\(3\\)"):
+            enn.EMLP(V(S(3)), V, SO(3), ch=16, num_layers=1)
+
+    def test_unbound_rep_to_layer(self):
+        with pytest.raises(RepError, match="bound"):
+            enn.Linear(V, V)
+
+    def test_bad_ch(self):
+        with pytest.raises(ValueError, match="positive integer"):
+            enn.uniform_rep(0, SO(3))
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_gate_plan_matches_gate_indices(pair, seed):
+    """The block-wise gating equals the reference definition via gate_indices."""
+    import jax
+
+    from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
+
+    _, _, rep = pair
+    x = np.random.default_rng(seed).standard_normal((3, enn.gated(rep).size()))
+    x = jnp.asarray(x, dtype=jnp.float32)
+    idx = enn.gate_indices(rep)
+    expected = jax.nn.sigmoid(x[..., idx]) * x[..., : rep.size()]
+    got = gated_nonlinearity(gate_plan(rep), x)
+    assert np.allclose(got, expected, atol=1e-6)
