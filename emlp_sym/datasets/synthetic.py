@@ -125,7 +125,8 @@ def _batch(X, width: int, name: str) -> np.ndarray:
 class Inertia(SyntheticDataset):
     """Moment of inertia of k point masses, an O(3)-equivariant map to a rank-2 tensor.
 
-    Inputs: k masses ``m_i = exp(z_i)``, ``z_i ~ N(0, 1)``, then k positions ``x_i ~ N(0, I_3)``;
+    Inputs: k masses ``m_i = softplus(z_i)``, ``z_i ~ N(0, 1)`` (positive, light-tailed, as in
+    the reference paper), then k positions ``x_i ~ N(0, I_3)``;
     ``X = [m_1..m_k, x_1 (xyz), ..., x_k (xyz)]``, ``rep_in = k*Scalar + k*Vector``.
     Target: ``I = sum_i m_i (|x_i|^2 I_3 - x_i x_i^T)``, flattened row-major (9,),
     ``rep_out = T(2) = V**2``. Symmetry: ``O(3)``.
@@ -141,7 +142,7 @@ class Inertia(SyntheticDataset):
         self._build(N, seed)
 
     def _sample_inputs(self, rng, N):
-        masses = np.exp(rng.standard_normal((N, self.k)))
+        masses = np.logaddexp(0.0, rng.standard_normal((N, self.k)))  # softplus
         positions = rng.standard_normal((N, self.k, 3))
         return np.concatenate([masses, positions.reshape(N, 3 * self.k)], axis=1)
 

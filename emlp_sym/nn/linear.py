@@ -120,14 +120,15 @@ def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
 
 
 def init_linear(plan: LinearPlan, rng: np.random.Generator):
-    """Initial ``(w, b)``: each entry of the assembled weight has variance ≈ 1/fan_in."""
-    n_in = max(plan.rep_in.size(), 1)
-    w = np.zeros(plan.num_weights, dtype=np.float32)
-    for i, j, off, B in plan.weight_terms:
-        bi, bo = plan.in_blocks[i], plan.out_blocks[j]
-        r = len(B)
-        std = np.sqrt(bi.s * bo.s / (r * n_in))
-        w[off : off + r * bo.m * bi.m] = std * rng.standard_normal(r * bo.m * bi.m)
+    """Initial ``(w, b)``, distributed like the reference library's initialization.
+
+    The reference draws an orthogonal ``n_out × n_in`` matrix (entries of variance
+    ≈ 1/max(n_in, n_out)) and projects it onto the equivariant subspace. In an orthonormal
+    basis of that subspace the projected coefficients are again iid with that variance,
+    which is what we draw directly (our bases ``e_ji ⊗ B_k`` are orthonormal).
+    """
+    std = 1 / np.sqrt(max(plan.rep_in.size(), plan.rep_out.size(), 1))
+    w = (std * rng.standard_normal(plan.num_weights)).astype(np.float32)
     b = np.zeros(plan.num_biases, dtype=np.float32)
     for j, off, Q in plan.bias_terms:
         size = Q.shape[1] * plan.out_blocks[j].m

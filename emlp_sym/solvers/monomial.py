@@ -27,7 +27,7 @@ from emlp_sym.solvers import krylov, orbits
 from emlp_sym.solvers.constraints import axis_matrices, generators, lie_and_discrete_terms
 
 DENSE_LIMIT = 1500  # largest (reduced) size solved by a dense eigendecomposition
-EXACT_LIE_LIMIT = 6000  # largest reduced size for the exact rational nullspace
+EXACT_LIE_LIMIT = 2500  # largest reduced size for the exact rational nullspace (cubic cost)
 
 _numeric_cache: dict = {}
 _exact_cache: dict = {}

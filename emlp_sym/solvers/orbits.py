@@ -14,6 +14,7 @@ with ``n`` in the hundreds of thousands are handled in milliseconds, with no n×
 from __future__ import annotations
 
 import functools
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -151,7 +152,7 @@ class OrbitBasis:
         X = np.asarray(X)
         if X.shape[:1] != (self.n,):
             raise ValueError(f"expected leading dimension {self.n}, got shape {X.shape}")
-        out = self._qt @ X.reshape(self.n, -1)
+        out = self._qt @ X.reshape(self.n, math.prod(X.shape[1:]))
         return np.asarray(out).reshape((self.r, *X.shape[1:]))
 
     def expand(self, C) -> np.ndarray:
@@ -159,7 +160,7 @@ class OrbitBasis:
         C = np.asarray(C)
         if C.shape[:1] != (self.r,):
             raise ValueError(f"expected leading dimension {self.r}, got shape {C.shape}")
-        out = self._q @ C.reshape(self.r, -1)
+        out = self._q @ C.reshape(self.r, math.prod(C.shape[1:]))
         return np.asarray(out).reshape((self.n, *C.shape[1:]))
 
     def project(self, X) -> np.ndarray:
@@ -187,8 +188,8 @@ def orbit_basis(n: int, generators: Sequence[Monomial]) -> OrbitBasis:
 
     Args:
         n: the dimension acted on.
-        generators: ``(perm, sign)`` pairs, each of length n (``perm`` need not be checked
-            to be a bijection: only the constraints ``v[perm[i]] = sign[i] v[i]`` are used).
+        generators: ``(perm, sign)`` pairs, each of length n (``perm`` need not even be a
+            bijection: only the constraints ``v[perm[i]] = sign[i] v[i]`` are used).
 
     Returns:
         The basis of ``{v : v[perm[i]] = sign[i] v[i] for every generator and i}``; with no
@@ -217,26 +218,28 @@ def orbit_basis(n: int, generators: Sequence[Monomial]) -> OrbitBasis:
     root = n
     src_t = np.concatenate([src, dst, np.full(ncomp, root)])
     dst_t = np.concatenate([dst, src, rep])
-    tree_graph = sp.csr_matrix(
-        (np.ones(src_t.size, np.int8), (src_t, dst_t)), shape=(n + 1, n + 1)
-    )
+    tree_graph = sp.csr_matrix((np.ones(src_t.size, np.int8), (src_t, dst_t)), shape=(n + 1, n + 1))
     _, pred = breadth_first_order(tree_graph, root, directed=True, return_predecessors=True)
     pred = pred.astype(np.int64)
 
-    # Sign of each tree edge pred[i] -> i, looked up among the (symmetric) edge list;
-    # any edge between the two will do, since inconsistent components get killed below.
-    key_all = np.concatenate([src * (n + 1) + dst, dst * (n + 1) + src])
-    sgn_all = np.concatenate([esign, esign])
-    order = np.argsort(key_all, kind="stable")
-    key_sorted = key_all[order]
+    # Sign of each tree edge parent -> child, from whichever generator supplied the edge
+    # (any one will do: inconsistent components get killed below). A loop over generators,
+    # vectorized over coordinates.
     has_parent = pred[:n] >= 0
     parent = np.where(has_parent, pred[:n], root)
     edge_sign = np.ones(n + 1, np.int8)
-    non_root_child = has_parent & (parent != root)
-    if np.any(non_root_child):
-        q = parent[non_root_child] * (n + 1) + idx[non_root_child]
-        pos = np.searchsorted(key_sorted, q)
-        edge_sign[:n][non_root_child] = sgn_all[order[pos]]
+    child = idx[has_parent & (parent != root)]
+    par = parent[child]
+    child_sign = np.ones(child.size, np.int8)
+    found = np.zeros(child.size, bool)
+    for perm, sign in gens:
+        forward = ~found & (perm[par] == child)  # v[child] = sign[par] v[par]
+        child_sign[forward] = sign[par[forward]]
+        found |= forward
+        backward = ~found & (perm[child] == par)  # v[par] = sign[child] v[child]
+        child_sign[backward] = sign[child[backward]]
+        found |= backward
+    edge_sign[child] = child_sign
 
     # Product of edge signs up to the root by pointer jumping: O(n log depth), vectorized.
     anc = np.concatenate([parent, [root]])
