@@ -14,6 +14,7 @@ same type solves each type once.
 from __future__ import annotations
 
 import numpy as np
+import scipy.sparse as sp
 import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
@@ -88,16 +89,38 @@ def _solve_numeric(mono, G):
 
 
 def _reduced_dense(lie_terms, disc_terms, Q0, dtype):
-    """Null space of the constraints restricted to span(Q0), by a dense Gram eigensolve."""
-    r0 = Q0.shape[1]
-    gram = np.zeros((r0, r0), dtype=dtype)
-    for mats in lie_terms:
-        Y = np.asarray(krylov.kron_sum_apply(mats, Q0))
-        gram += Y.conj().T @ Y
-    for mats in disc_terms:
-        Y = np.asarray(krylov.kron_apply(mats, Q0)) - Q0
-        gram += Y.conj().T @ Y
-    return np.asarray(krylov.nullspace_dense(gram))
+    """Null space of the constraints restricted to span(Q0), by a dense Gram eigensolve.
+
+    The constraints are sparse Kronecker sums/products, so the Gram matrix is formed with
+    sparse products (cheap) and only the final r0 × r0 matrix is dense.
+    """
+    Q0 = sp.csr_matrix(Q0)
+    gram = sp.csr_matrix((Q0.shape[1], Q0.shape[1]), dtype=dtype)
+    for mats, kind in [(m, "sum") for m in lie_terms] + [(m, "product") for m in disc_terms]:
+        Y = sparse_constraint(mats, kind) @ Q0
+        gram = gram + (Y.conj().T @ Y)
+    return np.asarray(krylov.nullspace_dense(gram.toarray()))
+
+
+def sparse_constraint(mats, kind: str):
+    """The constraint as a scipy sparse matrix: Kronecker sum (``kind="sum"``) or Kronecker
+    product minus the identity (``kind="product"``) of small per-axis matrices."""
+    mats = [sp.csr_matrix(M) for M in mats]
+    sizes = [M.shape[0] for M in mats]
+    n = int(np.prod(sizes))
+    if kind == "sum":
+        out = sp.csr_matrix((n, n), dtype=np.result_type(*[M.dtype for M in mats]))
+        for i, M in enumerate(mats):
+            if M.nnz == 0:
+                continue
+            left = sp.identity(int(np.prod(sizes[:i])), dtype=M.dtype, format="csr")
+            right = sp.identity(int(np.prod(sizes[i + 1 :])), dtype=M.dtype, format="csr")
+            out = out + sp.kron(sp.kron(left, M, "csr"), right, "csr")
+        return out
+    out = sp.identity(1, dtype=mats[0].dtype, format="csr")
+    for M in mats:
+        out = sp.kron(out, M, "csr")
+    return out - sp.identity(n, dtype=out.dtype, format="csr")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -144,8 +167,6 @@ def _solve_exact(mono, G) -> DomainMatrix:
             f"{monomial_str(mono)} of {G} reduces to {r0} unknowns, beyond the exact solver's "
             f"limit of {EXACT_LIE_LIMIT}; use the numeric equivariant_basis()"
         )
-    import scipy.sparse as sp
-
     blocks = [_integer_kron(mats, kind="sum") for mats in lie]
     blocks += [_integer_kron(mats, kind="product_minus_identity") for mats in rest]
     A = sp.vstack(blocks).tocsr()
@@ -165,21 +186,15 @@ def _lcm_denominator(mats):
 
 def _integer_kron(mats, kind):
     """An integer sparse matrix with the same null space as the exact constraint."""
-    import scipy.sparse as sp
-
-    if kind == "sum":
+    if kind == "sum":  # one common scale for every axis of a Kronecker sum
         L = _lcm_denominator(mats)
-        ints = [sp.csr_matrix(np.array((L * M).tolist(), dtype=np.int64)) for M in mats]
-        sizes = [M.shape[0] for M in ints]
-        out = None
-        for i, Mi in enumerate(ints):
-            left = sp.identity(int(np.prod(sizes[:i])), dtype=np.int64, format="csr")
-            right = sp.identity(int(np.prod(sizes[i + 1 :])), dtype=np.int64, format="csr")
-            term = sp.kron(sp.kron(left, Mi), right, format="csr")
-            out = term if out is None else out + term
-        return out
-    scales = [_lcm_denominator([M]) for M in mats]
-    out = sp.identity(1, dtype=np.int64, format="csr")
-    for L, M in zip(scales, mats, strict=True):
-        out = sp.kron(out, sp.csr_matrix(np.array((L * M).tolist(), dtype=np.int64)), "csr")
-    return out - int(np.prod(scales)) * sp.identity(out.shape[0], dtype=np.int64, format="csr")
+        return sparse_constraint([_as_int(L * M) for M in mats], "sum")
+    scales = [_lcm_denominator([M]) for M in mats]  # ⊗(L_i M_i) - (Π L_i) I
+    prod = sparse_constraint([_as_int(L * M) for L, M in zip(scales, mats, strict=True)],
+                             "product")
+    n = prod.shape[0]
+    return prod + (1 - int(np.prod(scales))) * sp.identity(n, dtype=np.int64, format="csr")
+
+
+def _as_int(M) -> np.ndarray:
+    return np.array(M.tolist(), dtype=np.int64)
