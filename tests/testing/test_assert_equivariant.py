@@ -1,0 +1,64 @@
+"""The user-facing property-testing API."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given
+
+import emlp_sym.nn as enn
+from emlp_sym.errors import RepError
+from emlp_sym.groups import S, SO
+from emlp_sym.reps import Scalar, V
+from emlp_sym.testing import assert_equivariant, rel_err
+from emlp_sym.testing import strategies as est
+
+
+def test_plain_equivariant_function_passes():
+    G = SO(3)
+    err = assert_equivariant(lambda x: x * jnp.sum(x**2, -1, keepdims=True), V(G), V(G), G)
+    assert err < 1e-5
+
+
+def test_mlp_fails():
+    G = SO(3)
+    mlp = enn.MLP(V, V, G, ch=16, num_layers=1)
+    with pytest.raises(AssertionError, match="relative error"):
+        assert_equivariant(mlp, V(G), V(G), G)
+
+
+def test_planted_symmetry_bug_is_caught_with_a_useful_message():
+    G = S(4)
+    model = enn.EMLP(V, V, G, ch=16, num_layers=1)
+
+    def buggy(x, training=False):  # breaks permutation symmetry in coordinate 0 only
+        y = model(x, training=training)
+        return y.at[..., 0].add(0.5 * x[..., 0] ** 2)
+
+    with pytest.raises(AssertionError) as e:
+        assert_equivariant(buggy, V(G), V(G), G)
+    msg = str(e.value)
+    assert "group element g" in msg and "input x" in msg and "relative error" in msg
+
+
+@given(est.inputs((Scalar + V)(SO(3)), batch=3), est.group_elements(SO(3), n=2))
+def test_strategies_feed_assert_equivariant(x, gs):
+    G = SO(3)
+    assert x.shape == (3, 4) and gs.shape == (2, 3, 3)
+    assert_equivariant(lambda v: v, (Scalar + V)(G), (Scalar + V)(G), G, x=x, gs=gs)
+
+
+@given(est.bound_reps(max_size=50))
+def test_bound_reps_strategy_respects_size(rep):
+    assert 0 < rep.size() <= 50 and rep.G is not None
+
+
+def test_bad_input():
+    with pytest.raises(RepError, match="bound"):
+        assert_equivariant(lambda x: x, V, V, SO(3))
+    with pytest.raises(RepError, match="not of"):
+        assert_equivariant(lambda x: x, V(S(3)), V(S(3)), SO(3))
+
+
+def test_rel_err():
+    a = np.ones(4)
+    assert rel_err(a, a) == 0 and rel_err(a, -a) == pytest.approx(1.0)
