@@ -8,7 +8,7 @@ import pytest
 
 from emlp_sym.cli.main import main
 from emlp_sym.cli.parse import ParseError, parse_group, parse_rep
-from emlp_sym.groups import SO13, S, SO
+from emlp_sym.groups import SO, SO13, S
 
 
 def test_parse_rep_and_group():

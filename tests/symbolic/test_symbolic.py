@@ -5,7 +5,7 @@ import pytest
 import sympy
 
 from emlp_sym.errors import ExactFormUnavailable, RepError
-from emlp_sym.groups import D, S, SO
+from emlp_sym.groups import SO, D, S
 from emlp_sym.reps import Scalar, V
 from emlp_sym.symbolic import (
     basis_elements,

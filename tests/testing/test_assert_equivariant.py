@@ -7,7 +7,7 @@ from hypothesis import given
 
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
-from emlp_sym.groups import S, SO
+from emlp_sym.groups import SO, S
 from emlp_sym.reps import Scalar, V
 from emlp_sym.testing import assert_equivariant, rel_err
 from emlp_sym.testing import strategies as est
