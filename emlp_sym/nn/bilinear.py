@@ -32,7 +32,7 @@ class BiLinearPlan:
     out_blocks: tuple
     in_gather: np.ndarray | None
     out_gather: np.ndarray | None
-    # (i_a, j_b, t_block_index, n_t, gather (s_b*s_a,) into t's layout, offset into w)
+    # (i_a, j_b, t_block_index, n_t, gather (s_b*s_a,) into t's layout or None, offset into w)
     terms: tuple
     num_weights: int
 
@@ -55,7 +55,10 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
             if k is None:  # the input has no component shaped like this part of W
                 continue
             n_t = min(ins[k].m, ins[k].s)
-            terms.append((i, j, k, n_t, np.asarray(W.canonical.perm), off))
+            # identity for orthogonal groups (duals fold, atoms already sorted): no gather,
+            # whose backward is a slow scatter on CPU
+            gather = None if W.canonical.is_identity else np.asarray(W.canonical.perm)
+            terms.append((i, j, k, n_t, gather, off))
             off += bo.m * bi.m * n_t
     return BiLinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True),
                         _gather(rep_out, False), tuple(terms), off)
@@ -78,7 +81,9 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
         bi, bo, bt = plan.in_blocks[i], plan.out_blocks[j], plan.in_blocks[k]
         # the first n_t input copies of type t, laid out as (s_b, s_a) matrices
         Xt = parts[bt.mono][:, :n_t, :]
-        Mt = jnp.take(Xt, gather, axis=-1).reshape(-1, n_t, bo.s, bi.s)
+        if gather is not None:
+            Xt = jnp.take(Xt, gather, axis=-1)
+        Mt = Xt.reshape(-1, n_t, bo.s, bi.s)
         theta = w[off : off + bo.m * bi.m * n_t].reshape(bo.m, bi.m, n_t)
         # out[n,j,b] = Σ θ[j,i,m] M[n,m,b,a] x[n,i,a]; the best contraction order depends on
         # the block sizes (e.g. contract θ with x first when x has many scalar copies)

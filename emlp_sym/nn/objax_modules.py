@@ -6,6 +6,7 @@ Each Module owns its parameters as ``objax.TrainVar`` s and a plan; all math is 
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 
 from emlp_sym.errors import RepError
@@ -89,9 +90,11 @@ class EMLPBlock(Module):
         self.nonlinearity = GatedNonlinearity(rep_out)
 
     def __call__(self, x, training: bool = True):
-        lin = self.linear(x)
+        # The barrier keeps XLA from fusing this block's many small slices into the next
+        # block's kernels (which recomputes them: 2-4x slower steps on CPU without it).
+        lin = jax.lax.optimization_barrier(self.linear(x))
         preact = self.bilinear(lin) + lin
-        return self.nonlinearity(preact)
+        return jax.lax.optimization_barrier(self.nonlinearity(preact))
 
 
 class Sequential(Module):
