@@ -10,7 +10,7 @@ import sympy
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emlp_sym.groups import C, O, S, SO, SO13, Z, Cube, Group
+from emlp_sym.groups import SO, SO13, C, Cube, Group, O, S, Z
 from emlp_sym.reps import Rep, Scalar, V
 from emlp_sym.testing import strategies as est
 
