@@ -37,7 +37,9 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model (default: the seed's EMLP on Inertia)")
     t.add_argument("--dataset", default="Inertia",
                    choices=["Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum"])
-    t.add_argument("--group", default=None, help="e.g. 'SO(3)'; default: the dataset's symmetry")
+    t.add_argument("--group", default=None,
+                   help="e.g. 'O(3)'; default: SO(3) for Inertia (as the seed), else the "
+                        "dataset's own symmetry")
     t.add_argument("--model", default="EMLP", choices=["EMLP", "MLP"])
     t.add_argument("--epochs", type=_positive_int, default=500)
     t.add_argument("--ch", type=_positive_int, default=384)

@@ -55,12 +55,16 @@ class TrainConfig:
             raise ValueError(f"lr must be positive, got {self.lr}")
 
 
+# With no --group, train on the group the seed uses (SO(3) for Inertia, whose full symmetry
+# is O(3)); other datasets default to their own symmetry.
+SEED_GROUPS = {"Inertia": "SO(3)"}
+
+
 def _group(cfg: TrainConfig, ds):
-    if cfg.group is None:
-        return ds.symmetry
     from emlp_sym.cli.parse import parse_group
 
-    return parse_group(cfg.group)
+    text = cfg.group or SEED_GROUPS.get(cfg.dataset)
+    return ds.symmetry if text is None else parse_group(text)
 
 
 def build(cfg: TrainConfig):

@@ -23,6 +23,7 @@ from sympy.polys.matrices.sdm import SDM
 from emlp_sym.errors import ExactFormUnavailable, SolverError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import Monomial, monomial_size, monomial_str
+from emlp_sym.solvers import cache as disk_cache
 from emlp_sym.solvers import exact as exact_mod
 from emlp_sym.solvers import krylov, orbits
 from emlp_sym.solvers.constraints import axis_matrices, generators, lie_and_discrete_terms
@@ -55,10 +56,28 @@ def numeric_basis(mono: Monomial, G: Group) -> np.ndarray:
     key = (G, mono)
     Q = _numeric_cache.get(key)
     if Q is None:
-        Q = _solve_numeric(mono, G)
+        disk_key = disk_cache.describe(mono, G)
+        Q = disk_cache.load(disk_key, monomial_size(mono), lambda Q: _is_valid(Q, mono, G))
+        if Q is None:
+            Q = _solve_numeric(mono, G)
+            disk_cache.store(disk_key, Q)
         Q.setflags(write=False)
         _numeric_cache[key] = Q
     return Q
+
+
+def _is_valid(Q, mono, G, tol=1e-8) -> bool:
+    """Does Q (from disk) still satisfy every constraint and have orthonormal columns?"""
+    if not np.allclose(Q.conj().T @ Q, np.eye(Q.shape[1]), atol=tol):
+        return False
+    lie_terms, disc_terms = lie_and_discrete_terms(mono, G)
+    for mats in lie_terms:
+        if np.abs(krylov.kron_sum_apply(mats, Q)).max(initial=0) > tol:
+            return False
+    for mats in disc_terms:
+        if np.abs(krylov.kron_apply(mats, Q) - Q).max(initial=0) > tol:
+            return False
+    return True
 
 
 def _solve_numeric(mono, G):
