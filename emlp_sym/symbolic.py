@@ -11,6 +11,8 @@ elements as SymPy matrices and tensors, readable invariants, and weight-sharing 
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import sympy
 
@@ -83,8 +85,10 @@ def describe_invariants(rep, G=None) -> list[str]:
 
     For permutation groups acting on ``V^{⊗k}``, each orbit basis element is the indicator of
     a pattern of equal indices, named by its set partition, e.g. ``"i0=i2, i1"`` for the
-    tensor that is 1 where index 0 equals index 2 and differs from index 1. For other groups
-    each element is written as a sum over its nonzero entries with rational coefficients.
+    tensor that is 1 where index 0 equals index 2 and differs from index 1. For ``SO(n)`` and
+    ``O(n)`` each element is written in products of Kronecker deltas ``δ(i0,i1)`` and (for
+    ``SO(n)``) Levi-Civita symbols ``ε(i0,i1,i2)`` over the tensor's index positions (in the
+    user's layout). Otherwise each element is a sum over its nonzero entries.
     """
     rep = _bind(rep, G, "rep")
     B = rep.equivariant_basis(exact=True)
@@ -94,16 +98,89 @@ def describe_invariants(rep, G=None) -> list[str]:
     dims = tuple(a.size for a in mono) if mono else None
     permutation = mono and all(isinstance(a, BaseAtom) and a.group.is_permutation for a in mono)
     perm = rep.canonical.perm
+    tensors = _delta_epsilon_span(mono, dims, rep) if mono and not permutation else None
     out = []
     for j in range(B.cols):
         nz = [i for i in range(B.rows) if B[i, j] != 0]
         if permutation:
             out.append(_partition_name(np.unravel_index(perm[nz[0]], dims)))
+        elif tensors is not None and (text := _as_delta_epsilon(B[:, j], *tensors)):
+            out.append(text)
         else:
             entries = [f"{B[i, j]}·e{_index(perm[i], dims)}" for i in nz[:8]]
             more = f" + … ({len(nz) - 8} more)" if len(nz) > 8 else ""
             out.append(" + ".join(entries) + more)
     return out
+
+
+def _matchings(positions):
+    if not positions:
+        yield ()
+        return
+    first, rest = positions[0], positions[1:]
+    for k, other in enumerate(rest):
+        for m in _matchings(rest[:k] + rest[k + 1 :]):
+            yield ((first, other),) + m
+
+
+def _delta_epsilon_span(mono, dims, rep, limit=5000):
+    """Candidate invariant tensors of SO(n)/O(n) on V^k: products of δ's and (SO) one ε."""
+    from emlp_sym.groups import SO
+
+    atoms = set(mono)
+    if len(atoms) != 1 or not isinstance(mono[0], BaseAtom):
+        return None
+    G = mono[0].group
+    if not isinstance(G, SO) or rep.size() > limit:
+        return None
+    n, k = G.d, len(mono)
+    with_eps = type(G) is SO
+    eye = np.eye(n, dtype=np.int64)
+    eps = np.zeros((n,) * n, dtype=np.int64)
+    for p in itertools.permutations(range(n)):
+        eps[p] = round(np.linalg.det(eye[list(p)]))
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    candidates, names = [], []
+
+    def add(factors, label):  # factors: (tensor, positions)
+        spec = ",".join("".join(letters[i] for i in pos) for _, pos in factors)
+        T = np.einsum(f"{spec}->{letters[:k]}", *[f for f, _ in factors]) if factors else (
+            np.ones(()))
+        candidates.append(T.reshape(-1))
+        names.append(label)
+
+    positions = tuple(range(k))
+    if k % 2 == 0:
+        for m in _matchings(positions):
+            add([(eye, p) for p in m], "·".join(f"δ(i{a},i{b})" for a, b in m))
+    if with_eps and k >= n and (k - n) % 2 == 0:
+        for subset in itertools.combinations(positions, n):
+            rest = tuple(p for p in positions if p not in subset)
+            for m in _matchings(rest):
+                label = f"ε({','.join(f'i{p}' for p in subset)})"
+                add([(eps, subset)] + [(eye, p) for p in m],
+                    "·".join([label] + [f"δ(i{a},i{b})" for a, b in m]))
+    if not candidates:
+        return None
+    # user layout of the rep = this tensor's layout, up to the canonical permutation
+    C = sympy.Matrix(np.stack(candidates, axis=1)[np.asarray(rep.canonical.perm)].tolist())
+    return C, names
+
+
+def _as_delta_epsilon(b, C, names) -> str | None:
+    """Write the exact vector ``b`` as a rational combination of the candidate tensors."""
+    try:
+        sol, params = C.gauss_jordan_solve(b)
+    except ValueError:  # not in their span
+        return None
+    sol = sol.subs({p: 0 for p in params})
+    terms = []
+    for coef, name in zip(sol, names, strict=True):
+        if coef != 0:
+            terms.append(("+ " if coef > 0 else "− ") + (name if abs(coef) == 1 else
+                                                           f"{abs(coef)}·{name}"))
+    text = " ".join(terms)
+    return text[2:] if text.startswith("+ ") else "−" + text[2:]
 
 
 def _index(c, dims):

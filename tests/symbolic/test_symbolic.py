@@ -65,3 +65,16 @@ def test_bad_input():
         general_map(V, V)
     with pytest.raises(ExactFormUnavailable):
         general_map(V, V, D(3))
+
+
+def test_describe_so_invariants_in_deltas_and_levi_civita():
+    from emlp_sym.groups import O
+
+    assert describe_invariants((V**2)(SO(3))) == ["δ(i0,i1)"]
+    (eps,) = describe_invariants((V**3)(SO(3)))
+    assert eps.lstrip("−") == "ε(i0,i1,i2)"
+    four = describe_invariants((V**4)(SO(3)))
+    assert len(four) == 3 and all("δ" in d and "ε" not in d for d in four)
+    assert describe_invariants((V**3)(O(3))) == []  # reflections kill ε
+    (cross,) = describe_invariants((V**2 >> V)(SO(3)))  # the cross product
+    assert "ε(i0,i1,i2)" in cross
