@@ -16,14 +16,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.cli.train import make_train_step
 from emlp_sym.datasets import Inertia
 from emlp_sym.groups import SO
 from emlp_sym.nn import EMLP, MLP
-from emlp_sym.nn.objax_compat import ensure_objax
 from emlp_sym.solvers import clear_caches
 from emlp_sym.testing import equivariance_error
-
-objax = ensure_objax()
 
 
 def measure(model_cls, ds, G, ch, batch, steps):
@@ -31,21 +29,7 @@ def measure(model_cls, ds, G, ch, batch, steps):
     t0 = time.perf_counter()
     model = model_cls(ds.rep_in, ds.rep_out, group=G, num_layers=3, ch=ch)
     build = time.perf_counter() - t0
-    opt = objax.optimizer.Adam(model.vars())
-
-    @objax.Function.with_vars(model.vars())
-    def loss(x, y):
-        return ((model(x, training=True) - y) ** 2).mean()
-
-    gv = objax.GradValues(loss, model.vars())
-
-    @objax.Function.with_vars(model.vars() + opt.vars())
-    def train_op(x, y, lr):
-        g, v = gv(x, y)
-        opt(lr=lr, grads=g)
-        return v
-
-    train_op = objax.Jit(train_op)
+    train_op, _ = make_train_step(model)
     x = jnp.asarray(np.resize(ds.X, (batch, ds.X.shape[1])))
     y = jnp.asarray(np.resize(ds.Y, (batch, ds.Y.shape[1])))
     t0 = time.perf_counter()

@@ -93,19 +93,8 @@ def equivariance_err(model, rin, rout, G, x, seed=0):
     return rel_err(y1, y2)
 
 
-def _mse(model, loader):
-    vals = [float(((model(jnp.asarray(x), training=False) - jnp.asarray(y)) ** 2).mean())
-            for x, y in loader]
-    return float(np.mean(vals))
-
-
-def train(cfg: TrainConfig) -> dict:
-    cfg.validate()
-    out = Path(cfg.out)
-    out.mkdir(parents=True, exist_ok=True)
-    t_start = time.perf_counter()
-    trainset, testset, G, model = build(cfg)
-    t_built = time.perf_counter()
+def make_train_step(model):
+    """The seed's objax loop: a jitted Adam step ``train_op(x, y, lr)`` and ``test_loss(x, y)``."""
     opt = objax.optimizer.Adam(model.vars())
 
     @objax.Function.with_vars(model.vars())
@@ -121,8 +110,23 @@ def train(cfg: TrainConfig) -> dict:
         opt(lr=lr, grads=g)
         return v
 
-    train_op = objax.Jit(train_op)
-    test_loss = objax.Jit(objax.ForceArgs(loss, training=False))
+    return objax.Jit(train_op), objax.Jit(objax.ForceArgs(loss, training=False))
+
+
+def _mse(model, loader):
+    vals = [float(((model(jnp.asarray(x), training=False) - jnp.asarray(y)) ** 2).mean())
+            for x, y in loader]
+    return float(np.mean(vals))
+
+
+def train(cfg: TrainConfig) -> dict:
+    cfg.validate()
+    out = Path(cfg.out)
+    out.mkdir(parents=True, exist_ok=True)
+    t_start = time.perf_counter()
+    trainset, testset, G, model = build(cfg)
+    t_built = time.perf_counter()
+    train_op, test_loss = make_train_step(model)
     trainloader = DataLoader(trainset, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
     testloader = DataLoader(testset, batch_size=cfg.batch_size, shuffle=False)
 

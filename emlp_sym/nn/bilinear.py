@@ -17,8 +17,7 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.errors import RepError
-from emlp_sym.nn.linear import _blocks, _check_bound, _gather, check_input, to_canonical
+from emlp_sym.nn.linear import _gather, check_input, to_canonical, type_blocks
 from emlp_sym.reps.expr import Rep, monomial_rep
 
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
@@ -38,12 +37,7 @@ class BiLinearPlan:
 
 
 def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
-    _check_bound(rep_in, "rep_in")
-    _check_bound(rep_out, "rep_out")
-    if rep_in.G != rep_out.G:
-        raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
-    G = rep_in.G
-    ins, outs = _blocks(rep_in), _blocks(rep_out)
+    G, ins, outs = type_blocks(rep_in, rep_out)
     index = {blk.mono: k for k, blk in enumerate(ins)}
     terms, off = [], 0
     for j, bo in enumerate(outs):

@@ -76,6 +76,15 @@ def _check_bound(rep, name):
         raise RepError(f"{name} must be a representation bound to a group, got {rep!r}")
 
 
+def type_blocks(rep_in: Rep, rep_out: Rep):
+    """Validate a layer's reps; return their group and canonical type blocks."""
+    _check_bound(rep_in, "rep_in")
+    _check_bound(rep_out, "rep_out")
+    if rep_in.G != rep_out.G:
+        raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
+    return rep_in.G, _blocks(rep_in), _blocks(rep_out)
+
+
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class LinearPlan:
@@ -96,12 +105,7 @@ class LinearPlan:
 
 
 def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
-    _check_bound(rep_in, "rep_in")
-    _check_bound(rep_out, "rep_out")
-    if rep_in.G != rep_out.G:
-        raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
-    G = rep_in.G
-    ins, outs = _blocks(rep_in), _blocks(rep_out)
+    G, ins, outs = type_blocks(rep_in, rep_out)
     weight_terms, off = [], 0
     for j, bo in enumerate(outs):
         for i, bi in enumerate(ins):

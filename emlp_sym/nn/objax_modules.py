@@ -9,6 +9,7 @@ from __future__ import annotations
 import jax
 import numpy as np
 
+from emlp_sym.calling import call_with_training
 from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.nn import bilinear as bl
@@ -106,7 +107,7 @@ class Sequential(Module):
 
     def __call__(self, x, training: bool = True):
         for layer in self.layers:
-            x = _call(layer, x, training)
+            x = call_with_training(layer, x, training)
         return x
 
     def __getitem__(self, i):
@@ -114,15 +115,6 @@ class Sequential(Module):
 
     def __len__(self):
         return len(self.layers)
-
-
-def _call(layer, x, training):
-    try:
-        return layer(x, training=training)
-    except TypeError as e:
-        if "training" not in str(e):
-            raise
-        return layer(x)
 
 
 def _bind(rep, group: Group, name: str) -> Rep:

@@ -6,6 +6,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.calling import call_with_training
 from emlp_sym.errors import RepError
 
 
@@ -18,12 +19,7 @@ def rel_err(a, b) -> float:
 
 
 def _call(f, x):
-    try:
-        return f(x, training=False)
-    except TypeError as e:
-        if "training" not in str(e):
-            raise
-        return f(x)
+    return call_with_training(f, x, training=False)
 
 
 def equivariance_error(f, rep_in, rep_out, x, gs) -> np.ndarray:
