@@ -96,6 +96,10 @@ def _basis(args):
     print(f"canonical:  {rep}   (size {rep.size()})")
     Q = rep.equivariant_basis(exact=args.exact)
     print(f"r:          {Q.shape[1]}")
+    if len(rep.canonical.terms) > 1:
+        from emlp_sym.solvers.api import describe
+
+        print("per type:   " + describe(rep).replace("\n", "\n            "))
     if Q.shape[0] * Q.shape[1] <= args.max_print:
         if args.exact:
             import sympy

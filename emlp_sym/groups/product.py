@@ -69,12 +69,6 @@ class DirectProduct(Group):
         a, b = int(self._offsets[i]), int(self._offsets[i + 1])
         return g[..., a:b, a:b]
 
-    def generator_owner(self):
-        """For each (lie, discrete) generator, the index of the factor it comes from."""
-        lie = [i for i, G in enumerate(self._factors) for _ in G.lie_algebra]
-        disc = [i for i, G in enumerate(self._factors) for _ in G.discrete_generators]
-        return lie, disc
-
     def _samples_np(self, N, rng):
         parts = [G._samples_np(N, rng) for G in self._factors]
         out = np.zeros((N, self._element_size, self._element_size), dtype=np.result_type(*parts))

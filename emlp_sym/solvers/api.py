@@ -108,10 +108,13 @@ class StructuredBasis:
         vec = C.ndim == 1
         C = C.reshape(self.shape[1], -1)
         out = np.zeros((self.shape[0], C.shape[1]), dtype=np.result_type(self.dtype, C.dtype))
+        k = C.shape[1]
         for start, m, n_t, Q, col in b.blocks:
             r_t = Q.shape[1]
-            Ck = C[col : col + m * r_t].reshape(m, r_t, -1)
-            out[start : start + m * n_t] = np.einsum("nr,mrk->mnk", Q, Ck).reshape(m * n_t, -1)
+            if r_t == 0:  # this type has no fixed vectors: its rows stay zero
+                continue
+            Ck = C[col : col + m * r_t].reshape(m, r_t, k)
+            out[start : start + m * n_t] = np.einsum("nr,mrk->mnk", Q, Ck).reshape(m * n_t, k)
         out = out[b.perm]
         return out[:, 0] if vec else out
 
@@ -135,10 +138,13 @@ class _Adjoint:
         Vc = np.empty_like(V.reshape(self.shape[1], -1))
         Vc[b.perm] = V.reshape(self.shape[1], -1)
         out = np.zeros((self.shape[0], Vc.shape[1]), dtype=np.result_type(self.Q.dtype, V.dtype))
+        k = Vc.shape[1]
         for start, m, n_t, Q, col in b.blocks:
             r_t = Q.shape[1]
-            blk = Vc[start : start + m * n_t].reshape(m, n_t, -1)
-            out[col : col + m * r_t] = np.einsum("nr,mnk->mrk", Q.conj(), blk).reshape(m * r_t, -1)
+            if r_t == 0:
+                continue
+            blk = Vc[start : start + m * n_t].reshape(m, n_t, k)
+            out[col : col + m * r_t] = np.einsum("nr,mnk->mrk", Q.conj(), blk).reshape(m * r_t, k)
         return out[:, 0] if vec else out
 
 

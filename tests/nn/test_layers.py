@@ -174,3 +174,19 @@ def test_gate_plan_matches_gate_indices(pair, seed):
     expected = jax.nn.sigmoid(x[..., idx]) * x[..., : rep.size()]
     got = gated_nonlinearity(gate_plan(rep), x)
     assert np.allclose(got, expected, atol=1e-6)
+
+
+def test_linear_weight_is_an_equivariant_matrix():
+    G = SO13()
+    rin, rout = (Scalar + V + V.T * V)(G), (V + V.T)(G)
+    layer = enn.Linear(rin, rout)
+    W = np.asarray(layer.weight(), dtype=np.float64)
+    x = np.random.default_rng(0).standard_normal((2, rin.size())).astype(np.float32)
+    assert np.allclose(np.asarray(layer(jnp.asarray(x))), x @ W.T + np.asarray(layer(0 * x))[0],
+                       atol=1e-4)
+    g = G.samples_numpy(1, seed=2)[0]
+    import jax
+
+    with jax.enable_x64(True):
+        Rin, Rout = np.asarray(rin.rho(jnp.asarray(g))), np.asarray(rout.rho(jnp.asarray(g)))
+    assert np.abs(Rout @ W - W @ Rin).max() < 1e-4 * np.abs(W).max() * np.abs(Rin).max()

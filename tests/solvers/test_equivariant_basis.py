@@ -184,3 +184,17 @@ def test_lorentz_metric_is_the_invariant():
     Q = (V.T * V.T)(SO13()).equivariant_basis()
     eta = np.diag([1.0, -1, -1, -1]).reshape(-1)
     assert Q.shape[1] == 1 and abs(abs(Q[:, 0] @ eta) / np.linalg.norm(eta) - 1) < 1e-9
+
+
+def test_large_bases_come_back_structured(monkeypatch):
+    from emlp_sym.solvers import api
+
+    rep = (2 * Scalar + V + V**2)(SO(3)) >> (Scalar + V**2)(SO(3))
+    dense = rep.equivariant_basis()
+    monkeypatch.setattr(api, "DENSE_BASIS_LIMIT", 10)
+    Q = rep.equivariant_basis()
+    assert isinstance(Q, api.StructuredBasis) and Q.shape == dense.shape
+    assert np.allclose(Q.to_dense(), dense) and np.allclose(np.asarray(Q), dense)
+    c = np.random.default_rng(0).standard_normal((Q.shape[1], 2))
+    v = np.random.default_rng(1).standard_normal(Q.shape[0])
+    assert np.allclose(Q @ c, dense @ c) and np.allclose(Q.T @ v, dense.T @ v)
