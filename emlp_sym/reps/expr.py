@@ -193,13 +193,13 @@ class Rep:
         if isinstance(other, Rep):
             return ProductRep(self, other)
         n = _int_arg(other, "the multiplicity in n*rep")
-        return SumRep(*([self] * n))
+        return SumRep(*([self] * n), G=self.G)
 
     def __rmul__(self, other):
         if isinstance(other, Rep):
             return ProductRep(other, self)
         n = _int_arg(other, "the multiplicity in n*rep")
-        return SumRep(*([self] * n))
+        return SumRep(*([self] * n), G=self.G)
 
     def __pow__(self, k):
         k = _int_arg(k, "the power in rep**k")
@@ -425,19 +425,19 @@ def terms_to_sympy(terms, G: Group | None) -> sympy.Expr:
 class SumRep(_Node):
     """Direct sum; coordinates are the summands' concatenated."""
 
-    def __init__(self, *reps: Rep):
+    def __init__(self, *reps: Rep, G: Group | None = None):
         flat = []
         for r in reps:
             if not isinstance(r, Rep):
                 raise TypeError(f"SumRep takes representations, got {r!r}")
             flat.extend(r.reps if isinstance(r, SumRep) else [r])
         self.reps = tuple(flat)
-        self.G = _combine_groups([r.G for r in flat], "sum")
+        self.G = _combine_groups([G] + [r.G for r in flat], "sum")  # G: for the empty sum
         if self.G is not None:  # unbound scalars/leaves join the group of the others
             self.reps = tuple(r if r.G is not None else r(self.G) for r in self.reps)
 
     def __call__(self, G):
-        return SumRep(*[r(G) for r in self.reps])
+        return SumRep(*[r(G) for r in self.reps], G=G)
 
     def size(self):
         return sum(r.size() for r in self.reps)

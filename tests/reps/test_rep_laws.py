@@ -143,3 +143,10 @@ def test_rho_dense_is_vmappable_and_jittable():
     batched = jax.jit(jax.vmap(rep.rho_dense))(gs)
     assert batched.shape == (5, 17, 17)
     assert _rel(batched[2], rep.rho_dense(gs[2])) < 1e-5
+
+
+def test_empty_sum_is_a_bound_zero_rep():
+    z = (0 * V)(SO(3))
+    assert str(z) == "0" and z.size() == 0 and z.G == SO(3)
+    assert z.equivariant_basis().shape == (0, 0)
+    assert (0 * V(SO(3))).G == SO(3)
