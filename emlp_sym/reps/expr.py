@@ -34,6 +34,11 @@ def _combine_groups(groups, what: str) -> Group | None:
     if len(bound) <= 1:
         return bound[0] if bound else None
     if what == "sum":
+        # Summands may live on factors of one ambient product (the others act trivially),
+        # e.g. V(SO(3))⊗V(S(4)) + V⁰ bound to SO(3)×S(4).
+        for ambient in sorted(bound, key=lambda G: -len(G.factors)):
+            if all(set(G.factors) <= set(ambient.factors) for G in bound):
+                return ambient
         raise GroupError(
             f"cannot add representations of different groups {', '.join(map(str, bound))}; "
             "bind every summand to the same group (tensor products across groups are allowed)"
@@ -552,20 +557,17 @@ def from_terms(terms, G: Group | None) -> Rep:
     """Build the canonical rep (whose own layout is canonical) from canonical terms."""
     summands = []
     for t, m in terms:
-        mono = ProductRep(*[atom_rep(a) for a in t]) if t else ScalarRep(G)
-        summands.extend([mono] * m)
-    out = SumRep(*summands)
-    if out.G is None and G is not None:
-        out = out(G)
-    return out
+        summands.extend([monomial_rep(t, G)] * m)
+    return SumRep(*summands, G=G)
 
 
 def monomial_rep(mono, G: Group | None) -> Rep:
-    """A single canonical monomial as a rep bound to ``G``."""
+    """A single canonical monomial as a rep. The scalar is bound to ``G``; other monomials
+    are bound to the group (or factors of ``G``) their atoms belong to, which has the same
+    fixed vectors since the other factors act trivially on them."""
     if not mono:
         return ScalarRep(G)
-    rep = ProductRep(*[atom_rep(a) for a in mono])
-    return rep
+    return ProductRep(*[atom_rep(a) for a in mono])
 
 
 __all__ = [

@@ -150,3 +150,13 @@ def test_empty_sum_is_a_bound_zero_rep():
     assert str(z) == "0" and z.size() == 0 and z.G == SO(3)
     assert z.equivariant_basis().shape == (0, 0)
     assert (0 * V(SO(3))).G == SO(3)
+
+
+def test_sums_over_a_product_group_canonicalize():
+    G1, G2 = SO(3), S(4)
+    rep = V(G1) * V(G2) + Scalar + V(G1) * Scalar(G2)
+    assert rep.G == G1 * G2
+    canonical, perm = rep.canonicalize()
+    g = rep.G.samples_numpy(1, seed=0)[0]
+    assert _rel(_rho64(canonical, g)[np.ix_(perm, perm)], _rho64(rep, g)) < 1e-10
+    assert rep.equivariant_dim() == 1 + 0 + 0
