@@ -17,20 +17,14 @@ from dataclasses import dataclass
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.linear import _gather, check_input, to_canonical, type_blocks
+from emlp_sym.nn.linear import LayerPlan, _gather, check_input, to_canonical, type_blocks
 from emlp_sym.reps.expr import Rep, monomial_rep
 
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
 
 
 @dataclass(frozen=True, eq=False)
-class BiLinearPlan:
-    rep_in: Rep
-    rep_out: Rep
-    in_blocks: tuple
-    out_blocks: tuple
-    in_gather: np.ndarray | None
-    out_gather: np.ndarray | None
+class BiLinearPlan(LayerPlan):
     # (i_a, j_b, t_block_index, n_t, gather (s_b*s_a,) into t's layout or None, offset into w)
     terms: tuple
     num_weights: int

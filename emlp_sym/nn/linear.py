@@ -87,8 +87,9 @@ def type_blocks(rep_in: Rep, rep_out: Rep):
 
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
-class LinearPlan:
-    """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters."""
+class LayerPlan:
+    """What every layer between two reps knows: the reps, their canonical type blocks, and
+    the gathers between user and canonical layouts (None where the layout is canonical)."""
 
     rep_in: Rep
     rep_out: Rep
@@ -96,6 +97,12 @@ class LinearPlan:
     out_blocks: tuple
     in_gather: np.ndarray | None
     out_gather: np.ndarray | None
+
+
+@dataclass(frozen=True, eq=False)
+class LinearPlan(LayerPlan):
+    """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters."""
+
     # (i_in, j_out, offset into w, basis (r, s_b, s_a))
     weight_terms: tuple
     # (j_out, offset into b, basis (s_b, r_b))
