@@ -95,12 +95,10 @@ def _solve_numeric(mono, G):
             return Q0.astype(dtype)
         if ob.r <= DENSE_LIMIT:
             return Q0 @ _reduced_dense(lie_terms, [], Q0, dtype)
-        disc_terms_left = disc_terms  # too big to reduce densely: solve on the full space
-    else:
-        disc_terms_left = disc_terms
-        if n <= DENSE_LIMIT:
-            return _reduced_dense(lie_terms, disc_terms, np.eye(n, dtype=dtype), dtype)
-    gram = krylov.gram_operator(lie_terms, disc_terms_left)
+        # too big to reduce densely: solve on the full space, below
+    elif n <= DENSE_LIMIT:
+        return _reduced_dense(lie_terms, disc_terms, np.eye(n, dtype=dtype), dtype)
+    gram = krylov.gram_operator(lie_terms, disc_terms)
     try:
         return np.asarray(krylov.nullspace_krylov(gram, n, dtype))
     except SolverError as e:
