@@ -17,7 +17,7 @@ import numpy as np
 import sympy
 
 from emlp_sym.errors import RepError
-from emlp_sym.reps.atoms import BaseAtom
+from emlp_sym.reps.atoms import BaseAtom, is_permutation_type
 from emlp_sym.reps.expr import Rep
 
 
@@ -96,7 +96,7 @@ def describe_invariants(rep, G=None) -> list[str]:
     single = len(terms) == 1 and terms[0][1] == 1
     mono = terms[0][0] if single else None
     dims = tuple(a.size for a in mono) if mono else None
-    permutation = mono and all(isinstance(a, BaseAtom) and a.group.is_permutation for a in mono)
+    permutation = mono is not None and is_permutation_type(mono)
     perm = rep.canonical.perm
     tensors = _delta_epsilon_span(mono, dims, rep) if mono and not permutation else None
     out = []

@@ -13,7 +13,7 @@ import numpy as np
 from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps import Scalar, T
-from emlp_sym.reps.atoms import monomial_size
+from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep, SumRep
 
 
@@ -72,7 +72,7 @@ def _gated_copies(rep: Rep):
     """(term, copy) pairs that need a gate: non-scalar, non-permutation components."""
     out = []
     for t, m in rep.canonical.terms:
-        if t and not all(getattr(a.group, "is_permutation", False) for a in t):
+        if t and not is_permutation_type(t):
             out.extend([(t, k) for k in range(m)])
     return out
 

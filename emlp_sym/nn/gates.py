@@ -15,7 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.reps.atoms import monomial_size
+from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep
 
 
@@ -34,7 +34,7 @@ def gate_plan(rep: Rep) -> GatePlan:
     segments, gate = [], 0
     for t, m in C.terms:
         s = monomial_size(t)
-        self_gated = not t or all(getattr(a.group, "is_permutation", False) for a in t)
+        self_gated = not t or is_permutation_type(t)
         segments.append((C.starts[t], m, s, -1 if self_gated else gate))
         gate += 0 if self_gated else m
     ident = C.is_identity

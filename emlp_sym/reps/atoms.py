@@ -106,6 +106,15 @@ def monomial_key(mono: Monomial):
     return (len(mono), tuple(a.sort_key() for a in mono))
 
 
+def is_permutation_type(mono: Monomial) -> bool:
+    """Does every group element act on this (non-scalar) monomial by permuting coordinates?
+
+    True only for tensors of base reps of permutation groups: user-defined reps on such groups
+    (a sign rep, say) need not act by permutations.
+    """
+    return bool(mono) and all(isinstance(a, BaseAtom) and a.group.is_permutation for a in mono)
+
+
 def monomial_size(mono: Monomial) -> int:
     return int(np.prod([a.size for a in mono], dtype=np.int64)) if mono else 1
 

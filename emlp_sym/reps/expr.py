@@ -21,7 +21,13 @@ from emlp_sym.errors import GroupError, RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.groups.product import DirectProduct
 from emlp_sym.reps import canonical as canon
-from emlp_sym.reps.atoms import BaseAtom, RepAtom, monomial_size, monomial_str
+from emlp_sym.reps.atoms import (
+    BaseAtom,
+    RepAtom,
+    is_permutation_type,
+    monomial_size,
+    monomial_str,
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -173,11 +179,7 @@ class Rep:
 
     @property
     def is_permutation(self) -> bool:
-        return all(
-            isinstance(a, BaseAtom) and a.group.is_permutation
-            for t, _ in self.canonical.terms
-            for a in t
-        )
+        return all(not t or is_permutation_type(t) for t, _ in self.canonical.terms)
 
     # -- algebra ------------------------------------------------------------------------------
     def __add__(self, other):
