@@ -17,8 +17,9 @@ from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.sdm import SDM
 from tqdm.auto import tqdm
 
-from emlp_sym.errors import RepError, SolverError
+from emlp_sym.errors import SolverError
 from emlp_sym.reps.atoms import monomial_size, monomial_str
+from emlp_sym.reps.expr import Rep
 from emlp_sym.solvers import monomial as mono_solver
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
@@ -26,8 +27,10 @@ PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
 
 
 def _bound(rep):
-    if getattr(rep, "G", None) is None:
-        raise RepError(f"{rep} is not bound to a group: bind it first, e.g. rep(SO(3))")
+    """The rep, once its canonical form exists (which raises RepError if it is unbound)."""
+    if not isinstance(rep, Rep):
+        raise TypeError(f"expected a representation, got {rep!r}")
+    _ = rep.canonical  # computed once and cached on the rep
     return rep
 
 
@@ -69,9 +72,8 @@ def equivariant_basis(rep, exact: bool = False):
     sizes; otherwise :class:`~emlp_sym.errors.ExactFormUnavailable`).
     Bases larger than ``DENSE_BASIS_LIMIT`` entries come back as a :class:`StructuredBasis`.
     """
-    _bound(rep)
     if exact:
-        return _exact_basis(rep)
+        return _exact_basis(_bound(rep))
     B = equivariant_blocks(rep)
     Q = StructuredBasis(B)
     if B.size * B.rank <= DENSE_BASIS_LIMIT:
