@@ -2,12 +2,23 @@
 
 ``W(x) x``, where the weight ``W(x)`` (a vector of rep ``rep_in >> rep_out``) is built from the
 input itself: each component of ``W`` of tensor type ``t`` is a learned linear combination
-of the input's components of the same type ``t`` (at most ``size(t)`` of them). Since those
-transform exactly like that component of ``W``, the product is equivariant.
+of the input's first ``n_t = min(m_t, size(t))`` copies of the same type ``t``. Since those
+transform exactly like that component of ``W``, the product is equivariant. As in the
+reference library, the scalar components of ``W`` are left at zero (no scalar × scalar terms).
 
-Computed per pair of (input type ``a``, output type ``b``) with ``t ≅ b ⊗ a*``, as one
-three-operand einsum in the cheapest contraction order, never forming the per-example
-``n_out × n_in`` matrix the reference library builds.
+For a pair (input type ``a`` with ``m_a`` copies, output type ``b`` with ``m_b`` copies) with
+``t ≅ b ⊗ a*`` the map is ``y[j, β] = Σ_{i,m,α} θ[j,i,m] M[m,β,α] x[i,α]`` with ``M`` the
+``n_t`` copies of ``t`` viewed as ``s_b × s_a`` matrices. It is never formed per example
+(the reference builds the whole ``n_out × n_in`` matrix ``W(x)``). Each pair is contracted in
+the cheaper of two orders, and pairs are batched so the heavy work is a few dense GEMMs:
+
+* ``"A"``, features first: ``Y[β,m,i] = Σ_α M[m,β,α] x[i,α]`` (a small per-example product),
+  then one GEMM per output type over the features of all its pairs;
+* ``"B"``, coefficients first: ``Φ[α,j,m] = Σ_i θ[j,i,m] x[i,α]`` as one GEMM per input
+  type for all its pairs, then a small per-example product with ``M``.
+
+Parameters are stored in the layout those GEMMs use, so slicing them (and the gradient
+flowing back) never needs a transpose.
 """
 
 from __future__ import annotations
@@ -23,67 +34,179 @@ from emlp_sym.reps.expr import Rep, monomial_rep
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
 
 
+@dataclass(frozen=True)
+class PairTerm:
+    """One (input type, output type) pair: block indices, the type ``t`` of its part of W."""
+
+    i: int  # input block (type a)
+    j: int  # output block (type b)
+    k: int  # input block holding the copies of t
+    n: int  # copies of t used: min(m_t, size(t))
+    gather: np.ndarray | None  # t's layout -> (s_b, s_a) matrix layout; None if identity
+    order: str  # "A" (features first) or "B" (coefficients first)
+
+
 @dataclass(frozen=True, eq=False)
 class BiLinearPlan(LayerPlan):
-    # (i_a, j_b, t_block_index, n_t, gather (s_b*s_a,) into t's layout or None, offset into w)
-    terms: tuple
+    # "A" pairs grouped by output block: (j, offset, K = Σ n·m_a, pairs); θ_j is (K, m_b)
+    by_output: tuple
+    # "B" pairs grouped by input block: (i, offset, width = Σ m_b·n, pairs); θ_i is (m_a, width)
+    by_input: tuple
     num_weights: int
+
+
+def _pair_costs(m_a, s_a, m_b, s_b, n):
+    """Multiply-adds per example of the two contraction orders."""
+    params = m_b * m_a * n
+    return n * m_a * s_b * s_a + params * s_b, params * s_a + m_b * n * s_b * s_a
 
 
 def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
     G, ins, outs = type_blocks(rep_in, rep_out)
     index = {blk.mono: k for k, blk in enumerate(ins)}
-    terms, off = [], 0
+    pairs = []
     for j, bo in enumerate(outs):
         for i, bi in enumerate(ins):
             W = monomial_rep(bi.mono, G) >> monomial_rep(bo.mono, G)
             W = W if W.G is not None else W(G)
             (t, _), = W.canonical.terms
             k = index.get(t)
-            if k is None:  # the input has no component shaped like this part of W
-                continue
-            n_t = min(ins[k].m, ins[k].s)
+            if not t or k is None:  # scalar part of W (zero, as in the reference), or no input
+                continue            # component shaped like this part of W
+            n = min(ins[k].m, ins[k].s)
             # identity for orthogonal groups (duals fold, atoms already sorted): no gather,
             # whose backward is a slow scatter on CPU
             gather = None if W.canonical.is_identity else np.asarray(W.canonical.perm)
-            terms.append((i, j, k, n_t, gather, off))
-            off += bo.m * bi.m * n_t
+            cost_a, cost_b = _pair_costs(bi.m, bi.s, bo.m, bo.s, n)
+            pairs.append(PairTerm(i, j, k, n, gather, "A" if cost_a <= cost_b else "B"))
+    by_output, by_input, off = [], [], 0
+    for j, bo in enumerate(outs):
+        group = tuple(p for p in pairs if p.order == "A" and p.j == j)
+        if group:
+            K = sum(p.n * ins[p.i].m for p in group)
+            by_output.append((j, off, K, group))
+            off += K * bo.m
+    for i, bi in enumerate(ins):
+        group = tuple(p for p in pairs if p.order == "B" and p.i == i)
+        if group:
+            width = sum(outs[p.j].m * p.n for p in group)
+            by_input.append((i, off, width, group))
+            off += bi.m * width
     return BiLinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True),
-                        _gather(rep_out, False), tuple(terms), off)
+                        _gather(rep_out, False), tuple(by_output), tuple(by_input), off)
 
 
 def init_bilinear(plan: BiLinearPlan, rng: np.random.Generator) -> np.ndarray:
     return rng.standard_normal(plan.num_weights).astype(np.float32)
 
 
+def _copies_of_t(plan, parts, p: PairTerm):
+    """The ``n`` copies of type t, as ``(N, n, s_b, s_a)`` matrices."""
+    bo, bi = plan.out_blocks[p.j], plan.in_blocks[p.i]
+    Xt = parts[p.k][:, : p.n, :]
+    if p.gather is not None:
+        Xt = jnp.take(Xt, p.gather, axis=-1)
+    return Xt.reshape(Xt.shape[0], p.n, bo.s, bi.s)
+
+
+def _split_input(plan, x):
+    """The canonical input as one ``(N, m, s)`` array per type block."""
+    xc = to_canonical(plan.in_gather, x).reshape(-1, x.shape[-1])
+    parts = [xc[:, blk.start : blk.start + blk.m * blk.s].reshape(-1, blk.m, blk.s)
+             for blk in plan.in_blocks]
+    return xc.shape[0], parts
+
+
 def bilinear_apply(plan: BiLinearPlan, w, x):
     """``0.1 · W(x) x`` in the user's layouts, for ``x`` of shape ``(..., n_in)``."""
     check_input(x, plan.rep_in, "BiLinear")
     batch = x.shape[:-1]
-    xc = to_canonical(plan.in_gather, x).reshape(-1, x.shape[-1])
+    N, parts = _split_input(plan, x)
     w = w.astype(x.dtype)
-    parts = {blk.mono: xc[:, blk.start : blk.start + blk.m * blk.s].reshape(-1, blk.m, blk.s)
-             for blk in plan.in_blocks}
     outs = {}
-    for i, j, k, n_t, gather, off in plan.terms:
-        bi, bo, bt = plan.in_blocks[i], plan.out_blocks[j], plan.in_blocks[k]
-        # the first n_t input copies of type t, laid out as (s_b, s_a) matrices
-        Xt = parts[bt.mono][:, :n_t, :]
-        if gather is not None:
-            Xt = jnp.take(Xt, gather, axis=-1)
-        Mt = Xt.reshape(-1, n_t, bo.s, bi.s)
-        theta = w[off : off + bo.m * bi.m * n_t].reshape(bo.m, bi.m, n_t)
-        # out[n,j,b] = Σ θ[j,i,m] M[n,m,b,a] x[n,i,a]; the best contraction order depends on
-        # the block sizes (e.g. contract θ with x first when x has many scalar copies)
-        contrib = jnp.einsum("nmba,nia,jim->njb", Mt, parts[bi.mono], theta,
-                             optimize="optimal")
-        outs[j] = contrib if j not in outs else outs[j] + contrib
-    pieces = [
-        outs[j].reshape(-1, bo.m * bo.s) if j in outs else jnp.zeros((xc.shape[0], bo.m * bo.s),
-                                                                     x.dtype)
-        for j, bo in enumerate(plan.out_blocks)
-    ]
-    yc = jnp.concatenate(pieces, axis=-1) if pieces else jnp.zeros((xc.shape[0], 0), x.dtype)
+
+    def add(j, y):  # y: (N, m_b, s_b)
+        outs[j] = y if j not in outs else outs[j] + y
+
+    for j, off, K, group in plan.by_output:
+        bo = plan.out_blocks[j]
+        feats = []
+        for p in group:
+            bi = plan.in_blocks[p.i]
+            M = _copies_of_t(plan, parts, p)
+            if bo.s > 1:  # rows (β, m) so that Y comes out with the GEMM's row index first
+                M = M.transpose(0, 2, 1, 3)
+            Y = jnp.einsum("nra,nia->nri", M.reshape(N, bo.s * p.n, bi.s), parts[p.i])
+            feats.append(Y.reshape(N * bo.s, p.n * bi.m))
+        F = jnp.concatenate(feats, axis=1) if len(feats) > 1 else feats[0]
+        y = F @ w[off : off + K * bo.m].reshape(K, bo.m)
+        y = y.reshape(N, bo.s, bo.m)
+        add(j, y.transpose(0, 2, 1) if bo.s > 1 else y.reshape(N, bo.m, 1))
+
+    for i, off, width, group in plan.by_input:
+        bi = plan.in_blocks[i]
+        xi = parts[i].transpose(0, 2, 1) if bi.s > 1 else parts[i]
+        Phi = xi.reshape(N * bi.s, bi.m) @ w[off : off + bi.m * width].reshape(bi.m, width)
+        Phi = Phi.reshape(N, bi.s, width)
+        col = 0
+        for p in group:
+            bo = plan.out_blocks[p.j]
+            ph = Phi[:, :, col : col + bo.m * p.n].reshape(N, bi.s, bo.m, p.n)
+            col += bo.m * p.n
+            M = _copies_of_t(plan, parts, p)
+            if bi.s == 1:
+                y = jnp.einsum("njm,nmb->njb", ph.reshape(N, bo.m, p.n),
+                               M.reshape(N, p.n, bo.s))
+            else:
+                y = jnp.einsum("najm,nmba->njb", ph, M)
+            add(p.j, y)
+
+    pieces = [outs[j].reshape(N, bo.m * bo.s) if j in outs
+              else jnp.zeros((N, bo.m * bo.s), x.dtype)
+              for j, bo in enumerate(plan.out_blocks)]
+    yc = jnp.concatenate(pieces, axis=-1) if pieces else jnp.zeros((N, 0), x.dtype)
     y = to_canonical(plan.out_gather, SCALE * yc)
     return y.reshape(*batch, plan.rep_out.size())
 
+
+def bilinear_weight(plan: BiLinearPlan, w, x):
+    """The per-example matrix ``0.1 · W(x)``, ``(N, n_out, n_in)`` in the user's layouts.
+
+    The slow, literal form of the layer (what the reference library computes), for
+    inspection and for testing :func:`bilinear_apply` against.
+    """
+    check_input(x, plan.rep_in, "BiLinear")
+    N, parts = _split_input(plan, x)
+    w = jnp.asarray(w, x.dtype)
+    n_out, n_in = plan.rep_out.size(), plan.rep_in.size()
+    W = jnp.zeros((N, n_out, n_in), x.dtype)
+
+    def put(W, p, theta):  # theta: (m_b, m_a, n)
+        bo, bi = plan.out_blocks[p.j], plan.in_blocks[p.i]
+        blk = jnp.einsum("jim,nmba->njbia", theta, _copies_of_t(plan, parts, p))
+        return W.at[:, bo.start : bo.start + bo.m * bo.s, bi.start : bi.start + bi.m * bi.s
+                    ].add(blk.reshape(N, bo.m * bo.s, bi.m * bi.s))
+
+    for j, off, K, group in plan.by_output:
+        theta = w[off : off + K * plan.out_blocks[j].m].reshape(K, -1)
+        row = 0
+        for p in group:
+            m_a = plan.in_blocks[p.i].m
+            # rows of θ_j are (m, i) pairs
+            th = theta[row : row + p.n * m_a].reshape(p.n, m_a, -1).transpose(2, 1, 0)
+            W = put(W, p, th)
+            row += p.n * m_a
+    for i, off, width, group in plan.by_input:
+        theta = w[off : off + plan.in_blocks[i].m * width].reshape(-1, width)
+        col = 0
+        for p in group:
+            m_b = plan.out_blocks[p.j].m
+            # columns of θ_i are (j, m) pairs
+            th = theta[:, col : col + m_b * p.n].reshape(-1, m_b, p.n).transpose(1, 0, 2)
+            W = put(W, p, th)
+            col += m_b * p.n
+    if plan.out_gather is not None:
+        W = W[:, plan.out_gather]
+    if plan.in_gather is not None:
+        W = W[:, :, np.argsort(plan.in_gather)]
+    return SCALE * W

@@ -226,3 +226,45 @@ def test_user_rep_on_a_permutation_group_gets_its_own_gate():
     assert enn.gated(rep).size() == rep.size() + 1  # the sign component gets a gate
     gate = enn.GatedNonlinearity(rep)
     assert_equivariant(gate, enn.gated(rep), rep, G, rtol=2e-5)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_bilinear_equals_its_literal_form(pair, seed):
+    """The batched contraction equals ``W(x) x`` with W(x) built entry by entry, as the
+    reference library does, and each W(x) is an equivariant matrix."""
+    from emlp_sym.nn.bilinear import bilinear_apply, bilinear_plan, bilinear_weight, init_bilinear
+
+    G, rin, rout = pair
+    plan = bilinear_plan(rin, rout)
+    rng = np.random.default_rng(seed)
+    w = jnp.asarray(init_bilinear(plan, rng))
+    x = jnp.asarray(rng.standard_normal((3, rin.size())), dtype=jnp.float32)
+    fast = np.asarray(bilinear_apply(plan, w, x))
+    Wx = np.asarray(bilinear_weight(plan, w, x), dtype=np.float64)
+    literal = np.einsum("noi,ni->no", Wx, np.asarray(x, dtype=np.float64))
+    assert np.allclose(fast, literal, atol=1e-5 * (1 + np.abs(literal).max()))
+
+
+def test_bilinear_has_no_scalar_products():
+    """As in the reference, the scalar part of W(x) is zero: scalars alone give nothing."""
+    G = SO(3)
+    rep = (4 * Scalar + V)(G)
+    layer = enn.BiLinear(rep, rep)
+    x = np.zeros((2, rep.size()), np.float32)
+    x[:, :4] = np.random.default_rng(0).standard_normal((2, 4))
+    assert np.abs(np.asarray(layer(jnp.asarray(x)))).max() == 0
+    assert enn.BiLinear((3 * Scalar)(G), (3 * Scalar)(G)).w.value.size == 0
+
+
+def test_emlp_supports_forward_mode_and_hessians():
+    """Hamiltonian networks differentiate the model twice; forward mode must work too."""
+    import jax
+
+    G = SO(3)
+    rin = (2 * Scalar + 2 * V + V**2)(G)
+    model = enn.EMLP(rin, Scalar(G), G, ch=30, num_layers=1)
+    x = jnp.asarray(np.random.default_rng(0).standard_normal(rin.size()), dtype=jnp.float32)
+    H = jax.hessian(lambda x: model(x)[0])(x)
+    assert H.shape == (rin.size(), rin.size()) and np.allclose(H, H.T, atol=1e-4)
+    J = jax.jacfwd(model)(x)
+    assert np.allclose(J, jax.jacrev(model)(x), atol=1e-5)
