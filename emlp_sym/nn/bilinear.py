@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -112,9 +113,11 @@ def _copies_of_t(plan, parts, p: PairTerm):
 def _split_input(plan, x):
     """The canonical input as one ``(N, m, s)`` array per type block."""
     xc = to_canonical(plan.in_gather, x).reshape(-1, x.shape[-1])
-    parts = [xc[:, blk.start : blk.start + blk.m * blk.s].reshape(-1, blk.m, blk.s)
-             for blk in plan.in_blocks]
-    return xc.shape[0], parts
+    N = xc.shape[0]
+    # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
+    # slice's gradient to full width and add them up
+    pieces = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
+    return N, [p.reshape(N, blk.m, blk.s) for p, blk in zip(pieces, plan.in_blocks, strict=True)]
 
 
 def bilinear_apply(plan: BiLinearPlan, w, x):

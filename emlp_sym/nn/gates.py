@@ -44,17 +44,22 @@ def gate_plan(rep: Rep) -> GatePlan:
 
 def gated_nonlinearity(plan: GatePlan, x):
     """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``."""
-    values, gates = x[..., : plan.size], x[..., plan.size :]
+    axis = x.ndim - 1
+    values, gates = jax.lax.split(x, (plan.size, plan.n_gates), axis=axis)
     if plan.to_canonical is not None:
         values = jnp.take(values, plan.to_canonical, axis=-1)
     batch = x.shape[:-1]
+    # lax.split rather than slices: the gradient is one concatenation instead of a
+    # full-width pad per slice
+    segments = jax.lax.split(values, [m * s for _, m, s, _ in plan.segments], axis=axis)
+    gated_sizes = [m for _, m, _, g0 in plan.segments if g0 >= 0]
+    gate_parts = iter(jax.lax.split(jax.nn.sigmoid(gates), gated_sizes, axis=axis))
     pieces = []
-    for start, m, s, g0 in plan.segments:
-        v = values[..., start : start + m * s]
+    for v, (_, m, s, g0) in zip(segments, plan.segments, strict=True):
         if g0 < 0:
             pieces.append(jax.nn.silu(v))
         else:
-            g = jax.nn.sigmoid(gates[..., g0 : g0 + m])[..., None]
+            g = next(gate_parts)[..., None]
             pieces.append((v.reshape(*batch, m, s) * g).reshape(*batch, m * s))
     out = jnp.concatenate(pieces, axis=-1) if pieces else values
     if plan.to_user is not None:
