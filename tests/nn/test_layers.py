@@ -268,3 +268,30 @@ def test_emlp_supports_forward_mode_and_hessians():
     assert H.shape == (rin.size(), rin.size()) and np.allclose(H, H.T, atol=1e-4)
     J = jax.jacfwd(model)(x)
     assert np.allclose(J, jax.jacrev(model)(x), atol=1e-5)
+
+
+def _reference_bilinear_size(rin, rout):
+    """The reference library's count: for each type t of ``rin >> rout``, its multiplicity
+    there times the number of non-scalar input copies of t used, min(m_t, size(t))."""
+    from emlp_sym.reps.atoms import monomial_size
+
+    w_mult = dict((rin >> rout).canonical.terms)
+    x_mult = {t: m for t, m in rin.canonical.terms if t}
+    return sum(w_mult.get(t, 0) * min(m, monomial_size(t)) for t, m in x_mult.items())
+
+
+@given(rep_pairs(max_size=30))
+def test_bilinear_has_as_many_weights_as_the_reference(pair):
+    G, rin, rout = pair
+    assert enn.BiLinear(rin, rout).w.value.size == _reference_bilinear_size(rin, rout)
+
+
+def test_seed_model_bilinear_weights_match_the_reference_total():
+    """The reference's seed EMLP has 572,121 parameters: dense linears plus 3 bilinears."""
+    from emlp_sym.datasets import Inertia
+
+    G, ds = SO(3), Inertia(10)
+    model = enn.EMLP(ds.rep_in, ds.rep_out, G, ch=384, num_layers=3)
+    bilinear = sum(block.bilinear.w.value.size for block in model.network.layers[:-1])
+    dense_linears = 432 * 20 + 432 + 2 * (432 * 384 + 432) + 9 * 384 + 9
+    assert bilinear == 3 * 75_648 and bilinear + dense_linears == 572_121
