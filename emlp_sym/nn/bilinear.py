@@ -35,7 +35,7 @@ from emlp_sym.reps.expr import Rep, monomial_rep
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class PairTerm:
     """One (input type, output type) pair: block indices, the type ``t`` of its part of W."""
 
