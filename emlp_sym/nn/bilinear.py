@@ -79,7 +79,8 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
             # whose backward is a slow scatter on CPU
             gather = None if W.canonical.is_identity else np.asarray(W.canonical.perm)
             cost_a, cost_b = _pair_costs(bi.m, bi.s, bo.m, bo.s, n)
-            pairs.append(PairTerm(i, j, k, n, gather, "A" if cost_a <= cost_b else "B"))
+            # ties (e.g. V→V) go to coefficients first: ~3% faster steps on XLA CPU
+            pairs.append(PairTerm(i, j, k, n, gather, "A" if cost_a < cost_b else "B"))
     by_output, by_input, off = [], [], 0
     for j, bo in enumerate(outs):
         group = tuple(p for p in pairs if p.order == "A" and p.j == j)
