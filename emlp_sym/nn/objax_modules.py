@@ -61,6 +61,10 @@ class BiLinear(Module):
     def __call__(self, x, training: bool = True):
         return bl.bilinear_apply(self.plan, self.w.value, x)
 
+    def weight(self, x):
+        """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
+        return bl.bilinear_weight(self.plan, self.w.value, x)
+
 
 class GatedNonlinearity(Module):
     """Gated nonlinearity: input ``gated(rep)``, output ``rep``."""

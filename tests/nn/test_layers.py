@@ -245,6 +245,23 @@ def test_bilinear_equals_its_literal_form(pair, seed):
     assert np.allclose(fast, literal, atol=1e-5 * (1 + np.abs(literal).max()))
 
 
+def test_bilinear_weight_is_equivariant_in_x():
+    """W(gx) = ρ_out(g) W(x) ρ_in(g)⁻¹: the weight is itself a vector of rep_in >> rep_out."""
+    import jax
+
+    G = SO13()
+    rep = (2 * Scalar + 2 * V + V.T * V)(G)
+    layer = enn.BiLinear(rep, rep)
+    x = np.random.default_rng(0).standard_normal((1, rep.size()))
+    g = G.samples_numpy(1, seed=1)[0]
+    with jax.enable_x64(True):
+        R = np.asarray(rep.rho(jnp.asarray(g)))
+    W = np.asarray(layer.weight(jnp.asarray(x, dtype=jnp.float32)), np.float64)[0]
+    Wg = np.asarray(layer.weight(jnp.asarray(x @ R.T, dtype=jnp.float32)), np.float64)[0]
+    assert np.abs(Wg - R @ W @ np.linalg.inv(R)).max() < 1e-4 * np.abs(R).max() ** 2 * (
+        1 + np.abs(W).max())
+
+
 def test_bilinear_has_no_scalar_products():
     """As in the reference, the scalar part of W(x) is zero: scalars alone give nothing."""
     G = SO(3)
