@@ -23,6 +23,7 @@ flowing back) never needs a transpose.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import jax
@@ -113,8 +114,8 @@ def _copies_of_t(plan, parts, p: PairTerm):
 
 def _split_input(plan, x):
     """The canonical input as one ``(N, m, s)`` array per type block."""
-    xc = to_canonical(plan.in_gather, x).reshape(-1, x.shape[-1])
-    N = xc.shape[0]
+    N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
+    xc = to_canonical(plan.in_gather, x).reshape(N, x.shape[-1])
     # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
     # slice's gradient to full width and add them up
     pieces = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)

@@ -312,3 +312,14 @@ def test_seed_model_bilinear_weights_match_the_reference_total():
     bilinear = sum(block.bilinear.w.value.size for block in model.network.layers[:-1])
     dense_linears = 432 * 20 + 432 + 2 * (432 * 384 + 432) + 9 * 384 + 9
     assert bilinear == 3 * 75_648 and bilinear + dense_linears == 572_121
+
+
+@pytest.mark.parametrize("layer", [enn.Linear, enn.BiLinear])
+def test_layers_accept_empty_reps(layer):
+    """A rep of size 0 on either side gives arrays of the right (empty) shape, no error."""
+    G = SO(3)
+    empty, vec = (0 * V)(G), (Scalar + V)(G)
+    for rin, rout in ((empty, vec), (vec, empty), (empty, empty)):
+        out = layer(rin, rout)(jnp.zeros((2, rin.size())))
+        assert out.shape == (2, rout.size())
+    assert enn.GatedNonlinearity(empty)(jnp.zeros((2, 0))).shape == (2, 0)
