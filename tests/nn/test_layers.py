@@ -5,12 +5,13 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from user_reps import PseudoScalar
 
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, SO13, O, S, Z
 from emlp_sym.nn.objax_compat import ensure_objax
-from emlp_sym.reps import Rep, Scalar, T, V
+from emlp_sym.reps import Scalar, T, V
 from emlp_sym.testing import assert_equivariant
 from emlp_sym.testing import strategies as est
 
@@ -193,36 +194,9 @@ def test_linear_weight_is_an_equivariant_matrix():
 
 
 def test_user_rep_on_a_permutation_group_gets_its_own_gate():
-    """A sign rep of S(n) is not a permutation rep: Swish on it would break equivariance."""
-
-    class Sign(Rep):
-        def __init__(self, G=None):
-            self.G = G
-
-        def __call__(self, G):
-            return Sign(G)
-
-        def size(self):
-            return 1
-
-        def __str__(self):
-            return "sgn"
-
-        def rho(self, M):
-            return jnp.linalg.det(M) * jnp.eye(1)
-
-        def __eq__(self, other):
-            return type(self) is type(other) and self.G == other.G
-
-        def __hash__(self):
-            return hash((type(self), self.G))
-
-        @property
-        def T(self):
-            return self
-
+    """The sign rep of S(n) is not a permutation rep: Swish on it would break equivariance."""
     G = S(3)
-    rep = V(G) + Sign(G)
+    rep = V(G) + PseudoScalar(G)
     assert enn.gated(rep).size() == rep.size() + 1  # the sign component gets a gate
     gate = enn.GatedNonlinearity(rep)
     assert_equivariant(gate, enn.gated(rep), rep, G, rtol=2e-5)

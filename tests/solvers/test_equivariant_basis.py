@@ -9,9 +9,10 @@ import pytest
 import sympy
 from hypothesis import given
 from hypothesis import strategies as st
+from user_reps import PseudoScalar
 
 from emlp_sym.groups import SO, SO13, C, Cube, Group, O, S, Z
-from emlp_sym.reps import Rep, Scalar, V
+from emlp_sym.reps import Scalar, V
 from emlp_sym.testing import strategies as est
 
 
@@ -121,38 +122,6 @@ def test_equivariant_maps_between_sums_come_out_blockwise():
     mult = {0: 3, 1: 2, 2: 1}
     expected = sum(mult[p] * mult[q] * blocks[p, q] for p in range(3) for q in range(3))
     assert W.equivariant_dim() == expected
-
-
-class PseudoScalar(Rep):
-    """The reference library's example of a user-defined representation: sign(det g)."""
-
-    def __init__(self, G=None):
-        self.G = G
-
-    def __call__(self, G):
-        return PseudoScalar(G)
-
-    def size(self):
-        return 1
-
-    def __str__(self):
-        return "P"
-
-    def rho(self, M):
-        return jnp.sign(jnp.linalg.det(M)) * jnp.eye(1)
-
-    def drho(self, A):
-        return jnp.zeros((1, 1))
-
-    def __eq__(self, other):
-        return type(self) is type(other) and self.G == other.G
-
-    def __hash__(self):
-        return hash((type(self), self.G))
-
-    @property
-    def T(self):
-        return self
 
 
 def test_user_defined_representation():
