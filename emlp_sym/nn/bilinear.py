@@ -30,7 +30,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.linear import LayerPlan, _gather, check_input, to_canonical, type_blocks
+from emlp_sym.nn.linear import LayerPlan, _gather, check_input, type_blocks
+from emlp_sym.nn.permute import permute_last
 from emlp_sym.reps.expr import Rep, monomial_rep
 
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
@@ -108,14 +109,14 @@ def _copies_of_t(plan, parts, p: PairTerm):
     bo, bi = plan.out_blocks[p.j], plan.in_blocks[p.i]
     Xt = parts[p.k][:, : p.n, :]
     if p.gather is not None:
-        Xt = jnp.take(Xt, p.gather, axis=-1)
+        Xt = permute_last(Xt, p.gather)
     return Xt.reshape(Xt.shape[0], p.n, bo.s, bi.s)
 
 
 def _split_input(plan, x):
     """The canonical input as one ``(N, m, s)`` array per type block."""
     N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
-    xc = to_canonical(plan.in_gather, x).reshape(N, x.shape[-1])
+    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
     # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
     # slice's gradient to full width and add them up
     pieces = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
@@ -170,7 +171,7 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
               else jnp.zeros((N, bo.m * bo.s), x.dtype)
               for j, bo in enumerate(plan.out_blocks)]
     yc = jnp.concatenate(pieces, axis=-1) if pieces else jnp.zeros((N, 0), x.dtype)
-    y = to_canonical(plan.out_gather, SCALE * yc)
+    y = permute_last(SCALE * yc, plan.out_gather)
     return y.reshape(*batch, plan.rep_out.size())
 
 

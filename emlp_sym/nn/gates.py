@@ -15,6 +15,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.nn.permute import permute_last
 from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep
 
@@ -46,8 +47,7 @@ def gated_nonlinearity(plan: GatePlan, x):
     """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``."""
     axis = x.ndim - 1
     values, gates = jax.lax.split(x, (plan.size, plan.n_gates), axis=axis)
-    if plan.to_canonical is not None:
-        values = jnp.take(values, plan.to_canonical, axis=-1)
+    values = permute_last(values, plan.to_canonical)
     batch = x.shape[:-1]
     # lax.split rather than slices: the gradient is one concatenation instead of a
     # full-width pad per slice
@@ -62,6 +62,4 @@ def gated_nonlinearity(plan: GatePlan, x):
             g = next(gate_parts)[..., None]
             pieces.append((v.reshape(*batch, m, s) * g).reshape(*batch, m * s))
     out = jnp.concatenate(pieces, axis=-1) if pieces else values
-    if plan.to_user is not None:
-        out = jnp.take(out, plan.to_user, axis=-1)
-    return out
+    return permute_last(out, plan.to_user)

@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.errors import RepError
+from emlp_sym.nn.permute import permute_last
 from emlp_sym.reps.atoms import monomial_size
 from emlp_sym.reps.expr import Rep, monomial_rep
 from emlp_sym.solvers import equivariant_basis
@@ -181,10 +182,6 @@ def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
     return jnp.concatenate(pieces) if pieces else jnp.zeros(0, b.dtype)
 
 
-def to_canonical(plan_gather, x):
-    return x if plan_gather is None else jnp.take(x, plan_gather, axis=-1)
-
-
 def check_input(x, rep: Rep, layer: str):
     if x.ndim < 1 or x.shape[-1] != rep.size():
         raise ValueError(
@@ -196,10 +193,10 @@ def check_input(x, rep: Rep, layer: str):
 def linear_apply(plan: LinearPlan, w, b, x):
     """``y = W x + b`` in the user's layouts, for ``x`` of shape ``(..., n_in)``."""
     check_input(x, plan.rep_in, "Linear")
-    xc = to_canonical(plan.in_gather, x)
+    xc = permute_last(x, plan.in_gather)
     W = linear_weight(plan, w.astype(x.dtype))
     yc = xc @ W.T + linear_bias(plan, b.astype(x.dtype))
-    return to_canonical(plan.out_gather, yc)
+    return permute_last(yc, plan.out_gather)
 
 
 def dense_weight(plan: LinearPlan, w) -> jnp.ndarray:
