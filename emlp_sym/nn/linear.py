@@ -13,9 +13,11 @@ equivariant maps from ``m_a`` copies of type ``a`` to ``m_b`` copies of ``b`` ar
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import cache
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -148,16 +150,25 @@ def init_linear(plan: LinearPlan, rng: np.random.Generator):
     return w, b
 
 
+def _coefficients(plan: LinearPlan, w, term):
+    """The ``(r, m_b, m_a)`` coefficients of one weight term."""
+    i, j, off, B = term
+    m_a, m_b = plan.in_blocks[i].m, plan.out_blocks[j].m
+    return w[off : off + len(B) * m_b * m_a].reshape(len(B), m_b, m_a)
+
+
+def _dense_block(plan: LinearPlan, w, term):
+    """``Σ_k C_k ⊗ B_k`` as a dense ``(m_b s_b, m_a s_a)`` matrix."""
+    i, j, _, B = term
+    bi, bo = plan.in_blocks[i], plan.out_blocks[j]
+    blk = jnp.einsum("rji,rts->jtis", _coefficients(plan, w, term), jnp.asarray(B, w.dtype))
+    return blk.reshape(bo.m * bo.s, bi.m * bi.s)
+
+
 def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
     """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients."""
     dtype = w.dtype
-    blocks = {}
-    for i, j, off, B in plan.weight_terms:
-        bi, bo = plan.in_blocks[i], plan.out_blocks[j]
-        r = len(B)
-        C = w[off : off + r * bo.m * bi.m].reshape(r, bo.m, bi.m)
-        blk = jnp.einsum("rji,rts->jtis", C, jnp.asarray(B, dtype=dtype))
-        blocks[(i, j)] = blk.reshape(bo.m * bo.s, bi.m * bi.s)
+    blocks = {(t[0], t[1]): _dense_block(plan, w, t) for t in plan.weight_terms}
     rows = []
     for j, bo in enumerate(plan.out_blocks):
         row = [blocks.get((i, j), jnp.zeros((bo.m * bo.s, bi.m * bi.s), dtype))
@@ -191,12 +202,79 @@ def check_input(x, rep: Rep, layer: str):
 
 
 def linear_apply(plan: LinearPlan, w, b, x):
-    """``y = W x + b`` in the user's layouts, for ``x`` of shape ``(..., n_in)``."""
+    """``y = W x + b`` in the user's layouts, for ``x`` of shape ``(..., n_in)``.
+
+    ``W`` is never built whole. Pairs of types of size one (scalars) form one dense block,
+    and so do pairs of larger tensor types. Between the two the maps are thin (a tensor type
+    has only ``r`` invariants, a scalar only ``r`` lifts), so they go through the basis:
+    tensor inputs are contracted to their invariants, which join the scalar GEMM, and scalar
+    inputs are mapped to ``r`` coefficients per output copy, then lifted. For the seed's hidden
+    layer that is 98k multiply-adds per example instead of the dense 166k; the zero blocks
+    between types with no equivariant maps (``V⁰ → V``) cost nothing.
+    """
     check_input(x, plan.rep_in, "Linear")
-    xc = permute_last(x, plan.in_gather)
-    W = linear_weight(plan, w.astype(x.dtype))
-    yc = xc @ W.T + linear_bias(plan, b.astype(x.dtype))
-    return permute_last(yc, plan.out_gather)
+    batch, dtype = x.shape[:-1], x.dtype
+    N = math.prod(batch)
+    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
+    w = w.astype(dtype)
+    parts = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
+    terms = {(t[0], t[1]): t for t in plan.weight_terms}
+    ins, outs = plan.in_blocks, plan.out_blocks
+    tensor_in = [i for i, bi in enumerate(ins) if bi.s > 1]
+    tensor_out = [j for j, bo in enumerate(outs) if bo.s > 1]
+    y = [None] * len(outs)
+
+    def add(j, v):
+        y[j] = v if y[j] is None else y[j] + v
+
+    # scalar outputs: one GEMM over the scalar inputs and the tensor inputs' invariants
+    for j, bo in enumerate(outs):
+        if bo.s > 1:
+            continue
+        feats, weights = [], []
+        for i, bi in enumerate(ins):
+            if (i, j) not in terms:
+                continue
+            C = _coefficients(plan, w, terms[i, j])  # (r, m_b, m_a)
+            B = jnp.asarray(terms[i, j][3][:, 0, :], dtype)  # (r, s_a)
+            if bi.s == 1:
+                feats.append(parts[i])
+                weights.append(jnp.einsum("rji,r->ij", C, B[:, 0]))
+            else:  # invariants u[n, q, k] = <x_q, B_k>
+                feats.append((parts[i].reshape(N * bi.m, bi.s) @ B.T).reshape(N, bi.m * len(B)))
+                weights.append(C.transpose(2, 0, 1).reshape(bi.m * len(B), bo.m))
+        if feats:
+            add(j, _concat(feats, 1) @ _concat(weights, 0))
+
+    # tensor outputs: one dense GEMM from all tensor inputs, plus the lifted scalar inputs
+    dense = [[_dense_block(plan, w, terms[i, j]) if (i, j) in terms
+              else jnp.zeros((outs[j].m * outs[j].s, ins[i].m * ins[i].s), dtype)
+              for i in tensor_in] for j in tensor_out]
+    if tensor_in and tensor_out and any((i, j) in terms for i in tensor_in for j in tensor_out):
+        yT = _concat([parts[i] for i in tensor_in], 1) @ _concat(
+            [_concat(row, 1) for row in dense], 0).T
+        for j, piece in zip(tensor_out, jax.lax.split(
+                yT, [outs[j].m * outs[j].s for j in tensor_out], axis=1), strict=True):
+            add(j, piece)
+    for j in tensor_out:
+        bo = outs[j]
+        for i, bi in enumerate(ins):
+            if bi.s == 1 and (i, j) in terms:
+                C = _coefficients(plan, w, terms[i, j])  # (r, m_b, m_a)
+                B = jnp.asarray(terms[i, j][3][:, :, 0], dtype)  # (r, s_b)
+                phi = parts[i] @ C.transpose(2, 1, 0).reshape(bi.m, bo.m * len(B))
+                add(j, (phi.reshape(N * bo.m, len(B)) @ B).reshape(N, bo.m * bo.s))
+
+    yc = _concat([v if v is not None else jnp.zeros((N, bo.m * bo.s), dtype)
+                  for v, bo in zip(y, outs, strict=True)], 1, (N, 0), dtype)
+    yc = yc + linear_bias(plan, b.astype(dtype))
+    return permute_last(yc, plan.out_gather).reshape(*batch, plan.rep_out.size())
+
+
+def _concat(arrays, axis, empty_shape=None, dtype=None):
+    if not arrays:
+        return jnp.zeros(empty_shape, dtype)
+    return arrays[0] if len(arrays) == 1 else jnp.concatenate(arrays, axis=axis)
 
 
 def dense_weight(plan: LinearPlan, w) -> jnp.ndarray:

@@ -202,6 +202,25 @@ def test_user_rep_on_a_permutation_group_gets_its_own_gate():
     assert_equivariant(gate, enn.gated(rep), rep, G, rtol=2e-5)
 
 
+@given(rep_pairs(), st.integers(0, 2**16))
+def test_linear_equals_its_dense_matrix(pair, seed):
+    """The block-routed application (invariants into the scalar GEMM, lifted scalars, a dense
+    tensor block) equals ``W x + b`` with the whole dense ``W``."""
+    from emlp_sym.nn.linear import dense_weight, init_linear, linear_apply, linear_plan
+
+    G, rin, rout = pair
+    plan = linear_plan(rin, rout)
+    rng = np.random.default_rng(seed)
+    w, b = (jnp.asarray(a) for a in init_linear(plan, rng))
+    b = b + 0.5  # a nonzero bias in every invariant direction
+    x = jnp.asarray(rng.standard_normal((3, rin.size())), dtype=jnp.float32)
+    bias = np.asarray(linear_apply(plan, w, b, 0 * x[:1]))[0]
+    W = np.asarray(dense_weight(plan, w), dtype=np.float64)
+    dense = np.asarray(x, dtype=np.float64) @ W.T + bias
+    fast = np.asarray(linear_apply(plan, w, b, x))
+    assert np.allclose(fast, dense, atol=1e-5 * (1 + np.abs(dense).max()))
+
+
 @given(rep_pairs(max_size=30), st.integers(0, 2**16))
 def test_bilinear_equals_its_literal_form(pair, seed):
     """The batched contraction equals ``W(x) x`` with W(x) built entry by entry, as the
