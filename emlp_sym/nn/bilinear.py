@@ -153,12 +153,12 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
         bi = plan.in_blocks[i]
         xi = parts[i].transpose(0, 2, 1) if bi.s > 1 else parts[i]
         Phi = xi.reshape(N * bi.s, bi.m) @ w[off : off + bi.m * width].reshape(bi.m, width)
-        Phi = Phi.reshape(N, bi.s, width)
-        col = 0
-        for p in group:
+        # split, not sliced: the gradient is one concatenation, not a padded sum per pair
+        widths = [plan.out_blocks[p.j].m * p.n for p in group]
+        for p, ph in zip(group, jax.lax.split(Phi.reshape(N, bi.s, width), widths, axis=2),
+                         strict=True):
             bo = plan.out_blocks[p.j]
-            ph = Phi[:, :, col : col + bo.m * p.n].reshape(N, bi.s, bo.m, p.n)
-            col += bo.m * p.n
+            ph = ph.reshape(N, bi.s, bo.m, p.n)
             M = _copies_of_t(plan, parts, p)
             if bi.s == 1:
                 y = jnp.einsum("njm,nmb->njb", ph.reshape(N, bo.m, p.n),
