@@ -25,18 +25,29 @@ from emlp_sym.datasets import Inertia
 from emlp_sym.groups import SO
 from emlp_sym.nn import EMLP, MLP
 
-_INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%(\S+) = (\S+) ")
+_INSTRUCTION = re.compile(r"^\s*(?:ROOT )?%(\S+) = (\S+) ([\w-]+)\(")
 _OP_NAME = re.compile(r'op_name="([^"]*)"')
+# our per-example products are einsums whose operands all lead with the batch index n
+_PER_EXAMPLE_EINSUM = re.compile(r"\(n\w*,n\w*->n\w*\)")
 
 
 def hlo_instructions(hlo_text: str) -> dict:
-    """Instruction name -> (result shape, JAX op_name) for every instruction of the module."""
+    """Instruction name -> (result shape, JAX op_name, kind) for every instruction."""
     table = {}
     for line in hlo_text.splitlines():
         m = _INSTRUCTION.match(line)
         if m:
             op = _OP_NAME.search(line)
-            table.setdefault(m.group(1), (m.group(2), op.group(1) if op else ""))
+            op_name = op.group(1) if op else ""
+            opcode = m.group(3)
+            batched = opcode == "dot" and "lhs_batch_dims" in line
+            if batched or _PER_EXAMPLE_EINSUM.search(op_name):
+                kind = "batched dot (per-example products)"
+            elif opcode == "dot" or op_name.endswith("dot_general"):
+                kind = "dot (GEMM)"
+            else:
+                kind = "other (copies, concatenations, elementwise, ...)"
+            table.setdefault(m.group(1), (m.group(2), op_name, kind))
     return table
 
 
@@ -82,10 +93,18 @@ def main():
     total = sum(ops.values())
     print(f"{args.model} step under the profiler: {wall_ms:.1f} ms wall; {len(ops)} XLA "
           f"instructions ran, {total / 1e3:.1f} ms summed over threads\n")
+    kinds = collections.Counter()
+    for name, us in ops.items():
+        kinds[table[name][2]] += us
+    print("| kind | ms / step | share |")
+    print("|---|---:|---:|")
+    for kind, us in kinds.most_common():
+        print(f"| {kind} | {us / 1e3:.1f} | {us / total:.0%} |")
+    print()
     print("| instruction | µs / step | share | shape | from |")
     print("|---|---:|---:|---|---|")
     for name, us in ops.most_common(args.top):
-        shape, op_name = table[name]
+        shape, op_name, _ = table[name]
         print(f"| {name} | {us:,.0f} | {us / total:.1%} | `{shape}` | {op_name[-60:]} |")
 
 
