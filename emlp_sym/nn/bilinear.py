@@ -23,14 +23,20 @@ flowing back) never needs a transpose.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.linear import LayerPlan, _gather, check_input, type_blocks
+from emlp_sym.nn.linear import (
+    LayerPlan,
+    _gather,
+    check_input,
+    join_blocks,
+    split_blocks,
+    type_blocks,
+)
 from emlp_sym.nn.permute import permute_last
 from emlp_sym.reps.expr import Rep, monomial_rep
 
@@ -141,11 +147,7 @@ def _gram_jvp(primals, tangents):
 
 def _split_input(plan, x):
     """The canonical input as one ``(N, m, s)`` array per type block."""
-    N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
-    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
-    # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
-    # slice's gradient to full width and add them up
-    pieces = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
+    N, pieces = split_blocks(plan, x)
     return N, [p.reshape(N, blk.m, blk.s) for p, blk in zip(pieces, plan.in_blocks, strict=True)]
 
 
@@ -196,10 +198,8 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
                 y = jnp.einsum("najm,nmba->njb", ph, M)
             add(p.j, y)
 
-    pieces = [outs[j].reshape(N, bo.m * bo.s) if j in outs
-              else jnp.zeros((N, bo.m * bo.s), x.dtype)
-              for j, bo in enumerate(plan.out_blocks)]
-    yc = jnp.concatenate(pieces, axis=-1) if pieces else jnp.zeros((N, 0), x.dtype)
+    yc = join_blocks(plan, [outs[j].reshape(N, bo.m * bo.s) if j in outs else None
+                            for j, bo in enumerate(plan.out_blocks)], N, x.dtype)
     y = permute_last(SCALE * yc, plan.out_gather)
     return y.reshape(*batch, plan.rep_out.size())
 

@@ -165,18 +165,22 @@ def _dense_block(plan: LinearPlan, w, term):
     return blk.reshape(bo.m * bo.s, bi.m * bi.s)
 
 
+def _dense_matrix(plan: LinearPlan, w, out_idx, in_idx) -> jnp.ndarray:
+    """The dense weight restricted to some output and input blocks, in canonical order."""
+    dtype = w.dtype
+    terms = {(t[0], t[1]): t for t in plan.weight_terms}
+    outs, ins = plan.out_blocks, plan.in_blocks
+    width = sum(ins[i].m * ins[i].s for i in in_idx)
+    rows = [_concat([_dense_block(plan, w, terms[i, j]) if (i, j) in terms
+                     else jnp.zeros((outs[j].m * outs[j].s, ins[i].m * ins[i].s), dtype)
+                     for i in in_idx], 1, (outs[j].m * outs[j].s, 0), dtype)
+            for j in out_idx]
+    return _concat(rows, 0, (0, width), dtype)
+
+
 def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
     """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients."""
-    dtype = w.dtype
-    blocks = {(t[0], t[1]): _dense_block(plan, w, t) for t in plan.weight_terms}
-    rows = []
-    for j, bo in enumerate(plan.out_blocks):
-        row = [blocks.get((i, j), jnp.zeros((bo.m * bo.s, bi.m * bi.s), dtype))
-               for i, bi in enumerate(plan.in_blocks)]
-        rows.append(jnp.concatenate(row, axis=1) if row else jnp.zeros((bo.m * bo.s, 0), dtype))
-    if not rows:
-        return jnp.zeros((0, plan.rep_in.size()), dtype)
-    return jnp.concatenate(rows, axis=0)
+    return _dense_matrix(plan, w, range(len(plan.out_blocks)), range(len(plan.in_blocks)))
 
 
 def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
@@ -201,6 +205,23 @@ def check_input(x, rep: Rep, layer: str):
         )
 
 
+def split_blocks(plan: LayerPlan, x):
+    """``x`` of shape ``(..., n_in)`` in canonical layout, cut into one ``(N, m·s)`` array per
+    input type block; also returns ``N``, the number of examples."""
+    N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
+    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
+    # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
+    # slice's gradient to full width and add them up
+    return N, jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
+
+
+def join_blocks(plan: LayerPlan, pieces, N: int, dtype):
+    """The outputs' counterpart: ``pieces[j]`` (``(N, m·s)``, or None for zeros) per output
+    block, concatenated in canonical layout, ``(N, n_out)``."""
+    return _concat([v if v is not None else jnp.zeros((N, bo.m * bo.s), dtype)
+                    for v, bo in zip(pieces, plan.out_blocks, strict=True)], 1, (N, 0), dtype)
+
+
 def linear_apply(plan: LinearPlan, w, b, x):
     """``y = W x + b`` in the user's layouts, for ``x`` of shape ``(..., n_in)``.
 
@@ -213,11 +234,9 @@ def linear_apply(plan: LinearPlan, w, b, x):
     between types with no equivariant maps (``V⁰ → V``) cost nothing.
     """
     check_input(x, plan.rep_in, "Linear")
-    batch, dtype = x.shape[:-1], x.dtype
-    N = math.prod(batch)
-    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
+    dtype = x.dtype
+    N, parts = split_blocks(plan, x)
     w = w.astype(dtype)
-    parts = jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
     terms = {(t[0], t[1]): t for t in plan.weight_terms}
     ins, outs = plan.in_blocks, plan.out_blocks
     tensor_in = [i for i, bi in enumerate(ins) if bi.s > 1]
@@ -247,12 +266,9 @@ def linear_apply(plan: LinearPlan, w, b, x):
             add(j, _concat(feats, 1) @ _concat(weights, 0))
 
     # tensor outputs: one dense GEMM from all tensor inputs, plus the lifted scalar inputs
-    dense = [[_dense_block(plan, w, terms[i, j]) if (i, j) in terms
-              else jnp.zeros((outs[j].m * outs[j].s, ins[i].m * ins[i].s), dtype)
-              for i in tensor_in] for j in tensor_out]
-    if tensor_in and tensor_out and any((i, j) in terms for i in tensor_in for j in tensor_out):
-        yT = _concat([parts[i] for i in tensor_in], 1) @ _concat(
-            [_concat(row, 1) for row in dense], 0).T
+    if any((i, j) in terms for i in tensor_in for j in tensor_out):
+        W = _dense_matrix(plan, w, tensor_out, tensor_in)
+        yT = _concat([parts[i] for i in tensor_in], 1) @ W.T
         for j, piece in zip(tensor_out, jax.lax.split(
                 yT, [outs[j].m * outs[j].s for j in tensor_out], axis=1), strict=True):
             add(j, piece)
@@ -265,10 +281,8 @@ def linear_apply(plan: LinearPlan, w, b, x):
                 phi = parts[i] @ C.transpose(2, 1, 0).reshape(bi.m, bo.m * len(B))
                 add(j, (phi.reshape(N * bo.m, len(B)) @ B).reshape(N, bo.m * bo.s))
 
-    yc = _concat([v if v is not None else jnp.zeros((N, bo.m * bo.s), dtype)
-                  for v, bo in zip(y, outs, strict=True)], 1, (N, 0), dtype)
-    yc = yc + linear_bias(plan, b.astype(dtype))
-    return permute_last(yc, plan.out_gather).reshape(*batch, plan.rep_out.size())
+    yc = join_blocks(plan, y, N, dtype) + linear_bias(plan, b.astype(dtype))
+    return permute_last(yc, plan.out_gather).reshape(*x.shape[:-1], plan.rep_out.size())
 
 
 def _concat(arrays, axis, empty_shape=None, dtype=None):
