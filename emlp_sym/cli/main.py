@@ -1,7 +1,7 @@
 """``emlp-sym``: train and evaluate EMLP models, and inspect equivariant bases.
 
-    emlp-sym train [--dataset Inertia] [--model EMLP|MLP] [--epochs 500] ...
-    emlp-sym evaluate runs/latest
+    emlp-sym train [--dataset Inertia] [--model EMLP|MLP] [--framework objax] [--epochs 500] ...
+    emlp-sym evaluate runs/latest [--framework flax]
     emlp-sym basis "V**2>>V**2" --group "S(4)" [--exact] [--image basis.png]
 """
 
@@ -12,6 +12,9 @@ import json
 import sys
 
 import numpy as np
+
+# the names only: which frameworks are installed is checked when one is used
+FRAMEWORKS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
 
 
 class _Parser(argparse.ArgumentParser):
@@ -41,6 +44,8 @@ def make_parser() -> argparse.ArgumentParser:
                    help="e.g. 'O(3)'; default: SO(3) for Inertia (as the seed), else the "
                         "dataset's own symmetry")
     t.add_argument("--model", default="EMLP", choices=["EMLP", "MLP"])
+    t.add_argument("--framework", default="objax", choices=FRAMEWORKS,
+                   help="the front to build and train with (default objax, the seed's)")
     t.add_argument("--epochs", type=_positive_int, default=500)
     t.add_argument("--ch", type=_positive_int, default=384)
     t.add_argument("--num-layers", type=_positive_int, default=3)
@@ -55,6 +60,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     e = sub.add_parser("evaluate", help="reload a finished run and recompute its metrics")
     e.add_argument("run_dir")
+    e.add_argument("--framework", default=None, choices=FRAMEWORKS,
+                   help="reload with this front (default: the one the run was trained with)")
 
     b = sub.add_parser("basis", help="canonical form and equivariant basis of a rep")
     b.add_argument("rep", help="e.g. 'V**2>>V**2' or '5*Scalar+5*V'")
@@ -70,7 +77,8 @@ def _train(args):
     from emlp_sym.cli.train import TrainConfig, train
 
     cfg = TrainConfig(dataset=args.dataset, group=args.group, model=args.model,
-                      epochs=args.epochs, ch=args.ch, num_layers=args.num_layers,
+                      framework=args.framework, epochs=args.epochs, ch=args.ch,
+                      num_layers=args.num_layers,
                       batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                       n_train=args.n_train, n_test=args.n_test,
                       standardize=not args.no_standardize, out=args.out,
@@ -84,7 +92,7 @@ def _train(args):
 def _evaluate(args):
     from emlp_sym.cli.train import evaluate
 
-    print(json.dumps(evaluate(args.run_dir), indent=2))
+    print(json.dumps(evaluate(args.run_dir, framework=args.framework), indent=2))
 
 
 def _basis(args):
@@ -127,7 +135,7 @@ def main(argv=None) -> int:
 
     try:
         {"train": _train, "evaluate": _evaluate, "basis": _basis}[args.command](args)
-    except (EmlpSymError, ValueError, TypeError, FileNotFoundError) as e:
+    except (EmlpSymError, ValueError, TypeError, FileNotFoundError, ImportError) as e:
         sys.stderr.write(f"emlp-sym {args.command}: error: {e}\n".replace("\n\n", "\n"))
         return 2
     return 0

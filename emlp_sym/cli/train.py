@@ -1,8 +1,10 @@
-"""The main job: train EMLP (or the MLP baseline) on a dataset with the seed's objax loop.
+"""The main job: train EMLP (or the MLP baseline) on a dataset, in any framework.
 
-Writes to the output folder: ``config.json``, ``metrics.json``, ``losses.png`` (train and
-test loss, log scale, as the seed plots them) and ``params.npz`` (reloadable by
-:func:`evaluate`).
+The loop is the seed's (Adam, batch 500, test loss every 10 epochs); the framework's own
+idiom lives in its backend (:mod:`emlp_sym.cli.backends`). Writes to the output folder:
+``config.json``, ``metrics.json``, ``losses.png`` (train and test loss, log scale, as the seed
+plots them) and ``params.npz`` (the core's front-neutral parameters, reloadable by
+:func:`evaluate` with any framework).
 """
 
 from __future__ import annotations
@@ -12,17 +14,16 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import jax.numpy as jnp
+import jax
 import numpy as np
 from tqdm.auto import tqdm
 
+from emlp_sym.cli.backends import FRAMEWORKS, get_backend
 from emlp_sym.datasets import DATASETS, DataLoader
-from emlp_sym.nn import EMLP, MLP, Standardize
-from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.params import load_params, num_params, save_params
 from emlp_sym.testing import rel_err
 
-objax = ensure_objax()
-MODELS = {"EMLP": EMLP, "MLP": MLP}
+MODELS = ("EMLP", "MLP")
 
 
 @dataclass
@@ -30,6 +31,7 @@ class TrainConfig:
     dataset: str = "Inertia"
     group: str | None = None  # None: the dataset's own symmetry
     model: str = "EMLP"
+    framework: str = "objax"
     epochs: int = 500
     ch: int = 384
     num_layers: int = 3
@@ -48,6 +50,9 @@ class TrainConfig:
             raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
         if self.model not in MODELS:
             raise ValueError(f"unknown model {self.model!r}; choose EMLP or MLP")
+        if self.framework not in FRAMEWORKS:
+            raise ValueError(f"unknown framework {self.framework!r}; choose from "
+                             f"{', '.join(FRAMEWORKS)}")
         for name in ("epochs", "ch", "num_layers", "batch_size", "n_train", "n_test"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
@@ -68,55 +73,27 @@ def _group(cfg: TrainConfig, ds):
 
 
 def build(cfg: TrainConfig):
-    """Datasets, group and model for a config (deterministic in ``cfg.seed``)."""
+    """Datasets, group and the framework's backend for a config (deterministic in
+    ``cfg.seed``)."""
     ds_cls = DATASETS[cfg.dataset]
     trainset, testset = ds_cls(cfg.n_train, seed=cfg.seed), ds_cls(cfg.n_test, seed=cfg.seed + 1)
     G = _group(cfg, trainset)
-    objax.random.DEFAULT_GENERATOR.seed(cfg.seed)
-    model = MODELS[cfg.model](trainset.rep_in, trainset.rep_out, group=G, num_layers=cfg.num_layers,
-                              ch=cfg.ch)
-    if cfg.standardize:
-        model = Standardize(model, trainset.stats)
-    return trainset, testset, G, model
+    backend = get_backend(cfg.framework)(
+        cfg.model, trainset.rep_in, trainset.rep_out, G, cfg.ch, cfg.num_layers,
+        trainset.stats if cfg.standardize else None, cfg.seed)
+    return trainset, testset, G, backend
 
 
-def equivariance_err(model, rin, rout, G, x, seed=0):
-    """The seed's test: relative error of model(rho_in(g) x) vs rho_out(g) model(x)."""
-    import jax
-
-    x = jnp.asarray(x)
+def equivariance_err(predict, rin, rout, G, x, seed=0):
+    """The seed's test: relative error of f(rho_in(g) x) vs rho_out(g) f(x), one random g
+    per example; ``predict`` maps a NumPy batch to a NumPy batch."""
+    x = np.asarray(x, dtype=np.float32)
     gs = G.samples(x.shape[0], seed=seed)
-    rho_in = jax.vmap(rin.rho_dense)(gs)
-    rho_out = jax.vmap(rout.rho_dense)(gs)
-    y1 = model((rho_in @ x[..., None])[..., 0], training=False)
-    y2 = (rho_out @ model(x, training=False)[..., None])[..., 0]
+    rho_in = np.asarray(jax.vmap(rin.rho_dense)(gs))
+    rho_out = np.asarray(jax.vmap(rout.rho_dense)(gs))
+    y1 = predict(np.einsum("nij,nj->ni", rho_in, x).astype(np.float32))
+    y2 = np.einsum("nij,nj->ni", rho_out, predict(x))
     return rel_err(y1, y2)
-
-
-def make_train_step(model):
-    """The seed's objax loop: a jitted Adam step ``train_op(x, y, lr)`` and ``test_loss(x, y)``."""
-    opt = objax.optimizer.Adam(model.vars())
-
-    @objax.Function.with_vars(model.vars())
-    def loss(x, y, training=True):
-        yhat = model(x, training=training)
-        return ((yhat - y) ** 2).mean()
-
-    gv = objax.GradValues(loss, model.vars())
-
-    @objax.Function.with_vars(model.vars() + opt.vars())
-    def train_op(x, y, lr):
-        g, v = gv(x, y)
-        opt(lr=lr, grads=g)
-        return v
-
-    return objax.Jit(train_op), objax.Jit(objax.ForceArgs(loss, training=False))
-
-
-def _mse(model, loader):
-    vals = [float(((model(jnp.asarray(x), training=False) - jnp.asarray(y)) ** 2).mean())
-            for x, y in loader]
-    return float(np.mean(vals))
 
 
 def train(cfg: TrainConfig) -> dict:
@@ -124,57 +101,68 @@ def train(cfg: TrainConfig) -> dict:
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     t_start = time.perf_counter()
-    trainset, testset, G, model = build(cfg)
+    trainset, testset, G, backend = build(cfg)
     t_built = time.perf_counter()
-    train_op, test_loss = make_train_step(model)
     trainloader = DataLoader(trainset, batch_size=cfg.batch_size, shuffle=True, seed=cfg.seed)
     testloader = DataLoader(testset, batch_size=cfg.batch_size, shuffle=False)
 
     train_losses, test_losses = [], []
-    bar = tqdm(range(cfg.epochs), desc=f"{cfg.model} on {cfg.dataset} ({G})",
+    bar = tqdm(range(cfg.epochs), desc=f"{cfg.model} on {cfg.dataset} ({G}, {cfg.framework})",
                disable=not cfg.progress)
     for epoch in bar:
         train_losses.append(float(np.mean(
-            [train_op(jnp.asarray(x), jnp.asarray(y), cfg.lr)[0] for x, y in trainloader])))
+            [backend.step(np.asarray(x), np.asarray(y), cfg.lr) for x, y in trainloader])))
         if not epoch % 10 or epoch == cfg.epochs - 1:
             test_losses.append((epoch, float(np.mean(
-                [test_loss(jnp.asarray(x), jnp.asarray(y)) for x, y in testloader]))))
+                [backend.loss(np.asarray(x), np.asarray(y)) for x, y in testloader]))))
             bar.set_postfix(train=f"{train_losses[-1]:.3g}", test=f"{test_losses[-1][1]:.3g}")
     t_trained = time.perf_counter()
 
-    metrics = evaluate_model(model, trainset, testset, G, cfg)
+    metrics = evaluate_model(backend, trainset, testset, G, cfg)
+    params = backend.export_params()
     metrics.update(
+        framework=cfg.framework,
         build_seconds=t_built - t_start,
         train_seconds=t_trained - t_built,
-        parameters=int(sum(np.prod(v.value.shape) for v in model.vars().values())),
+        parameters=num_params(params),
     )
     (out / "config.json").write_text(json.dumps(asdict(cfg), indent=2))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2))
-    objax.io.save_var_collection(str(out / "params.npz"), model.vars())
+    save_params(out / "params.npz", params)
     plot_losses(train_losses, test_losses, out / "losses.png",
-                title=f"{cfg.model} on {cfg.dataset}")
+                title=f"{cfg.model} on {cfg.dataset} ({cfg.framework})")
     return metrics
 
 
-def evaluate_model(model, trainset, testset, G, cfg) -> dict:
+def evaluate_model(backend, trainset, testset, G, cfg) -> dict:
     big = DataLoader(trainset, batch_size=cfg.batch_size, shuffle=False)
     test = DataLoader(testset, batch_size=cfg.batch_size, shuffle=False)
     rin, rout = trainset.rep_in(G), trainset.rep_out(G)
-    errs = [equivariance_err(model, rin, rout, G, x, seed=cfg.seed + i)
+    errs = [equivariance_err(backend.predict, rin, rout, G, x, seed=cfg.seed + i)
             for i, (x, _) in enumerate(test)]
-    return dict(train_mse=_mse(model, big), test_mse=_mse(model, test),
+    return dict(train_mse=_mse(backend, big), test_mse=_mse(backend, test),
                 equivariance_error=float(np.mean(errs)))
 
 
-def evaluate(run_dir: str) -> dict:
-    """Rebuild the model of a finished run, load its parameters, and recompute its metrics."""
+def _mse(backend, loader):
+    return float(np.mean([backend.loss(np.asarray(x), np.asarray(y)) for x, y in loader]))
+
+
+def evaluate(run_dir: str, framework: str | None = None) -> dict:
+    """Rebuild the model of a finished run, load its parameters, and recompute its metrics,
+    with the framework it was trained in or any other (``framework``)."""
     run = Path(run_dir)
     if not (run / "config.json").exists() or not (run / "params.npz").exists():
         raise FileNotFoundError(f"{run} has no config.json/params.npz: run `emlp-sym train` first")
     cfg = TrainConfig(**json.loads((run / "config.json").read_text()))
-    trainset, testset, G, model = build(cfg)
-    objax.io.load_var_collection(str(run / "params.npz"), model.vars())
-    return evaluate_model(model, trainset, testset, G, cfg)
+    if framework is not None:
+        cfg.framework = framework
+    cfg.validate()
+    trainset, testset, G, backend = build(cfg)
+    backend.import_params(load_params(run / "params.npz"))
+    metrics = evaluate_model(backend, trainset, testset, G, cfg)
+    metrics["framework"] = cfg.framework
+    return metrics
 
 
 def plot_losses(train_losses, test_losses, path, title=""):

@@ -1,19 +1,64 @@
-"""EMLP layers. The math is framework-agnostic (``linear``, ``bilinear``, ``gates``,
-``allocation``); ``objax_modules`` is the objax front end exported here, as the seed uses it."""
+"""EMLP layers: one framework-free core, and a front per framework.
+
+The core (importing JAX, no framework): :mod:`~emlp_sym.nn.linear`, :mod:`~.bilinear`,
+:mod:`~.gates` (plans as named records and pure apply functions), :mod:`~.allocation`
+(``uniform_rep``, ``gated``, ``gate_indices``), :mod:`~.architecture` (the EMLP/MLP wiring
+every front reads, and the core's own pure model) and :mod:`~.params` (the front-neutral
+parameter format).
+
+The fronts, each importing its framework only when it is imported:
+``emlp_sym.nn.objax`` (the seed's), ``.flax`` (Flax NNX), ``.linen`` (Flax linen), ``.haiku``,
+``.equinox`` and ``.pytorch``. ``emlp_sym.nn.EMLP`` and the other layer names here are the
+objax front's, as the seed writes them; they load objax on first use.
+"""
+
+import importlib
 
 from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.objax_modules import (
-    EMLP,
-    MLP,
-    BiLinear,
-    EMLPBlock,
-    GatedNonlinearity,
-    Linear,
-    Sequential,
-    Standardize,
+from emlp_sym.nn.architecture import (
+    EMLPArchitecture,
+    EMLPBlockPlan,
+    EMLPPlan,
+    MLPArchitecture,
+    emlp_apply,
+    emlp_architecture,
+    emlp_block_apply,
+    emlp_block_plan,
+    emlp_plan,
+    init_emlp,
+    init_mlp,
+    mlp_apply,
+    mlp_architecture,
 )
+from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
+from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
+from emlp_sym.nn.linear import LinearPlan, init_linear, linear_apply, linear_plan
+from emlp_sym.nn.params import load_params, num_params, save_params
+
+FRONTS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
+# the seed's names: the objax front's modules
+_OBJAX_NAMES = ("Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP",
+                "Standardize", "Sequential")
 
 __all__ = [
-    "Linear", "BiLinear", "GatedNonlinearity", "gated", "gate_indices", "uniform_rep",
-    "Sequential", "EMLPBlock", "EMLP", "MLP", "Standardize",
+    "uniform_rep", "gated", "gate_indices",
+    "EMLPArchitecture", "MLPArchitecture", "emlp_architecture", "mlp_architecture",
+    "EMLPPlan", "EMLPBlockPlan", "emlp_plan", "emlp_block_plan", "init_emlp", "emlp_apply",
+    "emlp_block_apply", "init_mlp", "mlp_apply",
+    "LinearPlan", "linear_plan", "init_linear", "linear_apply",
+    "BiLinearPlan", "bilinear_plan", "init_bilinear", "bilinear_apply",
+    "GatePlan", "gate_plan", "gated_nonlinearity",
+    "save_params", "load_params", "num_params", "FRONTS", *_OBJAX_NAMES,
 ]
+
+
+def __getattr__(name):
+    if name in _OBJAX_NAMES:
+        return getattr(importlib.import_module("emlp_sym.nn.objax"), name)
+    if name in FRONTS:
+        return importlib.import_module(f"emlp_sym.nn.{name}")
+    raise AttributeError(f"module 'emlp_sym.nn' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__) | set(FRONTS))

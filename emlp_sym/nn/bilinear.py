@@ -24,11 +24,13 @@ flowing back) never needs a transpose.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.nn.keys import as_key
 from emlp_sym.nn.linear import (
     LayerPlan,
     _gather,
@@ -55,12 +57,35 @@ class PairTerm:
     order: str  # "A" (features first) or "B" (coefficients first)
 
 
+class OutputGroup(NamedTuple):
+    """The features-first ("A") pairs of output block ``j``: one GEMM with coefficients
+    ``θ_j = w[offset : offset + K·m_b]`` read as ``(K, m_b)``, ``K = Σ n·m_a`` over ``pairs``
+    (rows are (copy of t, input copy) pairs, pair after pair)."""
+
+    j: int
+    offset: int
+    K: int
+    pairs: tuple[PairTerm, ...]
+
+
+class InputGroup(NamedTuple):
+    """The coefficients-first ("B") pairs of input block ``i``: one GEMM with coefficients
+    ``θ_i = w[offset : offset + m_a·width]`` read as ``(m_a, width)``, ``width = Σ m_b·n``
+    over ``pairs`` (columns are (output copy, copy of t) pairs, pair after pair)."""
+
+    i: int
+    offset: int
+    width: int
+    pairs: tuple[PairTerm, ...]
+
+
 @dataclass(frozen=True, eq=False)
 class BiLinearPlan(LayerPlan):
-    # "A" pairs grouped by output block: (j, offset, K = Σ n·m_a, pairs); θ_j is (K, m_b)
-    by_output: tuple
-    # "B" pairs grouped by input block: (i, offset, width = Σ m_b·n, pairs); θ_i is (m_a, width)
-    by_input: tuple
+    """Everything the bilinear layer ``rep_in → rep_out`` needs besides its ``num_weights``
+    coefficients ``w``."""
+
+    by_output: tuple[OutputGroup, ...]
+    by_input: tuple[InputGroup, ...]
     num_weights: int
 
 
@@ -71,6 +96,13 @@ def _pair_costs(m_a, s_a, m_b, s_b, n):
 
 
 def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
+    """The plan of the bilinear layer ``rep_in → rep_out`` (both bound to one group).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> bilinear_plan((Scalar + 2 * V)(SO(3)), V(SO(3))).num_weights
+    2
+    """
     G, ins, outs = type_blocks(rep_in, rep_out)
     index = {blk.mono: k for k, blk in enumerate(ins)}
     pairs = []
@@ -94,20 +126,22 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
         group = tuple(p for p in pairs if p.order == "A" and p.j == j)
         if group:
             K = sum(p.n * ins[p.i].m for p in group)
-            by_output.append((j, off, K, group))
+            by_output.append(OutputGroup(j, off, K, group))
             off += K * bo.m
     for i, bi in enumerate(ins):
         group = tuple(p for p in pairs if p.order == "B" and p.i == i)
         if group:
             width = sum(outs[p.j].m * p.n for p in group)
-            by_input.append((i, off, width, group))
+            by_input.append(InputGroup(i, off, width, group))
             off += bi.m * width
     return BiLinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True),
                         _gather(rep_out, False), tuple(by_output), tuple(by_input), off)
 
 
-def init_bilinear(plan: BiLinearPlan, rng: np.random.Generator) -> np.ndarray:
-    return rng.standard_normal(plan.num_weights).astype(np.float32)
+def init_bilinear(plan: BiLinearPlan, key):
+    """Initial coefficients from a JAX key (or an int seed): standard normal, float32, as in
+    the reference (the 0.1 scale of the output keeps the quadratic term small)."""
+    return jax.random.normal(as_key(key), (plan.num_weights,), jnp.float32)
 
 
 def _copies_of_t(plan, parts, p: PairTerm):

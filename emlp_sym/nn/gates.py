@@ -10,6 +10,7 @@ gate index (whose backward is a slow scatter on CPU).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -20,46 +21,70 @@ from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep
 
 
+class GateSegment(NamedTuple):
+    """``m`` copies of one type of size ``s`` at canonical ``start``; gated by the scalars
+    ``gate, gate + 1, ...`` (one per copy), or by themselves (Swish) when ``gate`` is -1."""
+
+    start: int
+    m: int
+    s: int
+    gate: int
+
+
 @dataclass(frozen=True, eq=False)
 class GatePlan:
+    """What the gated nonlinearity of ``rep`` needs: input ``gated(rep)``, output ``rep``."""
+
+    rep: Rep
     size: int  # rep.size()
     n_gates: int
     to_canonical: np.ndarray | None  # gather user -> canonical (None: identity)
     to_user: np.ndarray | None
-    # (start, m, s, first gate or -1 for self-gating)
-    segments: tuple
+    segments: tuple[GateSegment, ...]
 
 
 def gate_plan(rep: Rep) -> GatePlan:
+    """The plan of the gated nonlinearity whose output is ``rep``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> gate_plan((2 * Scalar + V)(SO(3))).n_gates    # scalars gate themselves
+    1
+    """
     C = rep.canonical
     segments, gate = [], 0
     for t, m in C.terms:
         s = monomial_size(t)
         self_gated = not t or is_permutation_type(t)
-        segments.append((C.starts[t], m, s, -1 if self_gated else gate))
+        segments.append(GateSegment(C.starts[t], m, s, -1 if self_gated else gate))
         gate += 0 if self_gated else m
     ident = C.is_identity
-    return GatePlan(rep.size(), gate, None if ident else np.argsort(C.perm),
+    return GatePlan(rep, rep.size(), gate, None if ident else np.argsort(C.perm),
                     None if ident else np.asarray(C.perm), tuple(segments))
 
 
 def gated_nonlinearity(plan: GatePlan, x):
     """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``."""
+    if x.ndim < 1 or x.shape[-1] != plan.size + plan.n_gates:
+        raise ValueError(
+            f"GatedNonlinearity expects gated({plan.rep}) inputs (last dimension "
+            f"{plan.size + plan.n_gates}), got shape {tuple(x.shape)}"
+        )
     axis = x.ndim - 1
     values, gates = jax.lax.split(x, (plan.size, plan.n_gates), axis=axis)
     values = permute_last(values, plan.to_canonical)
     batch = x.shape[:-1]
     # lax.split rather than slices: the gradient is one concatenation instead of a
     # full-width pad per slice
-    segments = jax.lax.split(values, [m * s for _, m, s, _ in plan.segments], axis=axis)
-    gated_sizes = [m for _, m, _, g0 in plan.segments if g0 >= 0]
+    segments = jax.lax.split(values, [seg.m * seg.s for seg in plan.segments], axis=axis)
+    gated_sizes = [seg.m for seg in plan.segments if seg.gate >= 0]
     gate_parts = iter(jax.lax.split(jax.nn.sigmoid(gates), gated_sizes, axis=axis))
     pieces = []
-    for v, (_, m, s, g0) in zip(segments, plan.segments, strict=True):
-        if g0 < 0:
+    for v, seg in zip(segments, plan.segments, strict=True):
+        if seg.gate < 0:
             pieces.append(jax.nn.silu(v))
         else:
             g = next(gate_parts)[..., None]
-            pieces.append((v.reshape(*batch, m, s) * g).reshape(*batch, m * s))
+            pieces.append((v.reshape(*batch, seg.m, seg.s) * g).reshape(*batch, seg.m * seg.s))
     out = jnp.concatenate(pieces, axis=-1) if pieces else values
     return permute_last(out, plan.to_user)

@@ -16,12 +16,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.errors import RepError
+from emlp_sym.nn.keys import as_key
 from emlp_sym.nn.permute import permute_last
 from emlp_sym.reps.atoms import monomial_size
 from emlp_sym.reps.expr import Rep, monomial_rep
@@ -102,73 +104,107 @@ class LayerPlan:
     out_gather: np.ndarray | None
 
 
+class WeightTerm(NamedTuple):
+    """The maps from input block ``i`` (type a) to output block ``j`` (type b): coefficients
+    ``w[offset : offset + r·m_b·m_a]``, read as ``(r, m_b, m_a)``, against ``basis``."""
+
+    i: int
+    j: int
+    offset: int
+    basis: np.ndarray  # (r, s_b, s_a): a basis of Hom_G(a, b)
+
+
+class BiasTerm(NamedTuple):
+    """The invariant bias of output block ``j``: ``b[offset : offset + m_b·r]``, read as
+    ``(m_b, r)``, against ``basis``."""
+
+    j: int
+    offset: int
+    basis: np.ndarray  # (s_b, r): the fixed vectors of type b
+
+
 @dataclass(frozen=True, eq=False)
 class LinearPlan(LayerPlan):
-    """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters."""
+    """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters:
+    ``w`` (``num_weights`` coefficients) and ``b`` (``num_biases``)."""
 
-    # (i_in, j_out, offset into w, basis (r, s_b, s_a))
-    weight_terms: tuple
-    # (j_out, offset into b, basis (s_b, r_b))
-    bias_terms: tuple
+    weight_terms: tuple[WeightTerm, ...]
+    bias_terms: tuple[BiasTerm, ...]
     num_weights: int
     num_biases: int
 
+    @property
+    def weight_std(self) -> float:
+        """Standard deviation of the initial coefficients (see :func:`init_linear`)."""
+        return float(1 / np.sqrt(max(self.rep_in.size(), self.rep_out.size(), 1)))
+
+    @property
+    def bias_scale(self) -> float:
+        """Initial bias coefficients are ``uniform(0, 1) · bias_scale``."""
+        return float(1 / np.sqrt(max(self.rep_out.size(), 1)))
+
 
 def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
+    """The plan of the equivariant linear map ``rep_in → rep_out`` (both bound to one group).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> plan = linear_plan((Scalar + V)(SO(3)), (V**2)(SO(3)))
+    >>> plan.num_weights, plan.num_biases    # V⁰→V² (δ), V→V² (ε), V² bias (δ)
+    (2, 1)
+    """
     G, ins, outs = type_blocks(rep_in, rep_out)
     weight_terms, off = [], 0
     for j, bo in enumerate(outs):
         for i, bi in enumerate(ins):
             B = hom_basis(bi.mono, bo.mono, G)
             if len(B):
-                weight_terms.append((i, j, off, B))
+                weight_terms.append(WeightTerm(i, j, off, B))
                 off += len(B) * bo.m * bi.m
     bias_terms, boff = [], 0
     for j, bo in enumerate(outs):
         Q = hom_basis((), bo.mono, G)[:, :, 0].T  # fixed vectors of type b: (s_b, r_b)
         if Q.shape[1]:
-            bias_terms.append((j, boff, Q))
+            bias_terms.append(BiasTerm(j, boff, Q))
             boff += Q.shape[1] * bo.m
     return LinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True), _gather(rep_out, False),
                       tuple(weight_terms), tuple(bias_terms), off, boff)
 
 
-def init_linear(plan: LinearPlan, rng: np.random.Generator):
-    """Initial ``(w, b)``, distributed like the reference library's initialization.
+def init_linear(plan: LinearPlan, key):
+    """Initial ``(w, b)`` from a JAX key (or an int seed), as float32 arrays.
 
-    The reference draws an orthogonal ``n_out × n_in`` matrix (entries of variance
-    ≈ 1/max(n_in, n_out)) and projects it onto the equivariant subspace. In an orthonormal
-    basis of that subspace the projected coefficients are again iid with that variance,
-    which is what we draw directly (our bases ``e_ji ⊗ B_k`` are orthonormal).
+    Distributed like the reference library's initialization: it draws an orthogonal
+    ``n_out × n_in`` matrix (entries of variance ≈ 1/max(n_in, n_out)) and projects it onto
+    the equivariant subspace. In an orthonormal basis of that subspace the projected
+    coefficients are again iid with that variance, which is what we draw directly (our bases
+    ``e_ji ⊗ B_k`` are orthonormal). Bias coefficients are ``uniform(0, 1)/√n_out``.
     """
-    std = 1 / np.sqrt(max(plan.rep_in.size(), plan.rep_out.size(), 1))
-    w = (std * rng.standard_normal(plan.num_weights)).astype(np.float32)
-    b = np.zeros(plan.num_biases, dtype=np.float32)
-    for j, off, Q in plan.bias_terms:
-        size = Q.shape[1] * plan.out_blocks[j].m
-        b[off : off + size] = rng.uniform(size=size) / np.sqrt(max(plan.rep_out.size(), 1))
+    kw, kb = jax.random.split(as_key(key))
+    w = plan.weight_std * jax.random.normal(kw, (plan.num_weights,), jnp.float32)
+    b = plan.bias_scale * jax.random.uniform(kb, (plan.num_biases,), jnp.float32)
     return w, b
 
 
 def _coefficients(plan: LinearPlan, w, term):
     """The ``(r, m_b, m_a)`` coefficients of one weight term."""
-    i, j, off, B = term
-    m_a, m_b = plan.in_blocks[i].m, plan.out_blocks[j].m
-    return w[off : off + len(B) * m_b * m_a].reshape(len(B), m_b, m_a)
+    m_a, m_b = plan.in_blocks[term.i].m, plan.out_blocks[term.j].m
+    r = len(term.basis)
+    return w[term.offset : term.offset + r * m_b * m_a].reshape(r, m_b, m_a)
 
 
 def _dense_block(plan: LinearPlan, w, term):
     """``Σ_k C_k ⊗ B_k`` as a dense ``(m_b s_b, m_a s_a)`` matrix."""
-    i, j, _, B = term
-    bi, bo = plan.in_blocks[i], plan.out_blocks[j]
-    blk = jnp.einsum("rji,rts->jtis", _coefficients(plan, w, term), jnp.asarray(B, w.dtype))
+    bi, bo = plan.in_blocks[term.i], plan.out_blocks[term.j]
+    blk = jnp.einsum("rji,rts->jtis", _coefficients(plan, w, term),
+                     jnp.asarray(term.basis, w.dtype))
     return blk.reshape(bo.m * bo.s, bi.m * bi.s)
 
 
 def _dense_matrix(plan: LinearPlan, w, out_idx, in_idx) -> jnp.ndarray:
     """The dense weight restricted to some output and input blocks, in canonical order."""
     dtype = w.dtype
-    terms = {(t[0], t[1]): t for t in plan.weight_terms}
+    terms = {(t.i, t.j): t for t in plan.weight_terms}
     outs, ins = plan.out_blocks, plan.in_blocks
     width = sum(ins[i].m * ins[i].s for i in in_idx)
     rows = [_concat([_dense_block(plan, w, terms[i, j]) if (i, j) in terms
@@ -186,10 +222,10 @@ def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
 def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
     """The bias vector in canonical layout."""
     pieces = []
-    terms = {j: (off, Q) for j, off, Q in plan.bias_terms}
+    terms = {t.j: t for t in plan.bias_terms}
     for j, bo in enumerate(plan.out_blocks):
         if j in terms:
-            off, Q = terms[j]
+            off, Q = terms[j].offset, terms[j].basis
             c = b[off : off + Q.shape[1] * bo.m].reshape(bo.m, Q.shape[1])
             pieces.append((c @ jnp.asarray(Q, dtype=b.dtype).T).reshape(-1))
         else:
@@ -237,7 +273,7 @@ def linear_apply(plan: LinearPlan, w, b, x):
     dtype = x.dtype
     N, parts = split_blocks(plan, x)
     w = w.astype(dtype)
-    terms = {(t[0], t[1]): t for t in plan.weight_terms}
+    terms = {(t.i, t.j): t for t in plan.weight_terms}
     ins, outs = plan.in_blocks, plan.out_blocks
     tensor_in = [i for i, bi in enumerate(ins) if bi.s > 1]
     tensor_out = [j for j, bo in enumerate(outs) if bo.s > 1]
@@ -255,7 +291,7 @@ def linear_apply(plan: LinearPlan, w, b, x):
             if (i, j) not in terms:
                 continue
             C = _coefficients(plan, w, terms[i, j])  # (r, m_b, m_a)
-            B = jnp.asarray(terms[i, j][3][:, 0, :], dtype)  # (r, s_a)
+            B = jnp.asarray(terms[i, j].basis[:, 0, :], dtype)  # (r, s_a)
             if bi.s == 1:
                 feats.append(parts[i])
                 weights.append(jnp.einsum("rji,r->ij", C, B[:, 0]))
@@ -277,7 +313,7 @@ def linear_apply(plan: LinearPlan, w, b, x):
         for i, bi in enumerate(ins):
             if bi.s == 1 and (i, j) in terms:
                 C = _coefficients(plan, w, terms[i, j])  # (r, m_b, m_a)
-                B = jnp.asarray(terms[i, j][3][:, :, 0], dtype)  # (r, s_b)
+                B = jnp.asarray(terms[i, j].basis[:, :, 0], dtype)  # (r, s_b)
                 phi = parts[i] @ C.transpose(2, 1, 0).reshape(bi.m, bo.m * len(B))
                 add(j, (phi.reshape(N * bo.m, len(B)) @ B).reshape(N, bo.m * bo.s))
 

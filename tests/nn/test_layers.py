@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from layer_cases import rep_pairs
 from user_reps import PseudoScalar
 
 import emlp_sym.nn as enn
@@ -14,23 +15,13 @@ from emlp_sym.groups import SO, SO13, O, S, Z
 from emlp_sym.nn.objax_compat import ensure_objax
 from emlp_sym.reps import Scalar, T, V
 from emlp_sym.testing import assert_equivariant
-from emlp_sym.testing import strategies as est
 
 objax = ensure_objax()
-LAYER_FAMILIES = ("SO", "O", "S", "Z", "D", "C", "SO13", "Sp", "Trivial", "Cube")
 
 
 def test_uniform_rep_prints_as_the_seed():
     assert str(enn.uniform_rep(512, SO(3))) == "122V⁰+40V+12V²+3V³+V⁴"
     assert enn.uniform_rep(384, SO(3)).size() == 384
-
-
-@st.composite
-def rep_pairs(draw, max_size=40):
-    G = draw(est.groups(LAYER_FAMILIES, max_d=4))
-    rin = draw(est.reps(G, max_size=max_size, max_leaves=3))
-    rout = draw(est.reps(G, max_size=max_size, max_leaves=3))
-    return G, rin, rout
 
 
 @given(rep_pairs(), st.integers(0, 2**16))

@@ -1,33 +1,45 @@
-"""objax front end: thin Modules around the pure layer functions.
+"""The objax front (the seed's): ``objax.Module`` s over the layer core.
 
-Each Module owns its parameters as ``objax.TrainVar`` s and a plan; all math is in
-:mod:`emlp_sym.nn.linear`, :mod:`emlp_sym.nn.bilinear` and :mod:`emlp_sym.nn.gates`.
+Each layer owns its coefficients as ``objax.TrainVar`` s and a plan from the core; the math is
+in :mod:`emlp_sym.nn.linear`, :mod:`~.bilinear` and :mod:`~.gates`, the wiring in
+:mod:`~.architecture`. Initial parameters are drawn from objax's global generator
+(``objax.random.DEFAULT_GENERATOR.seed(0)`` makes them reproducible), as objax users expect.
+
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+>>> model(jnp.ones((2, 4))).shape
+(2, 9)
 """
 
 from __future__ import annotations
 
 import jax
-import numpy as np
+import jax.numpy as jnp
 
 from emlp_sym.calling import call_with_training
-from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
+from emlp_sym.nn import architecture as arch
 from emlp_sym.nn import bilinear as bl
 from emlp_sym.nn import linear as ln
-from emlp_sym.nn.allocation import gated, uniform_rep
+from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
 from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.params import check_params
 from emlp_sym.reps.expr import Rep
 
 objax = ensure_objax()
 Module = objax.Module
 TrainVar = objax.TrainVar
 
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
+           "Sequential", "uniform_rep", "gated", "gate_indices", "export_params",
+           "import_params"]
 
-def _rng() -> np.random.Generator:
-    """A NumPy generator seeded from objax's global generator (so objax seeding applies)."""
-    key = np.asarray(objax.random.DEFAULT_GENERATOR())
-    return np.random.default_rng(key.astype(np.uint32).tolist())
+
+def _key():
+    """The next key of objax's global generator (so ``DEFAULT_GENERATOR.seed`` applies)."""
+    return objax.random.DEFAULT_GENERATOR()
 
 
 class Linear(Module):
@@ -36,9 +48,8 @@ class Linear(Module):
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
         self.plan = ln.linear_plan(rep_in, rep_out)
-        w, b = ln.init_linear(self.plan, _rng())
-        self.w = TrainVar(_jnp(w))
-        self.b = TrainVar(_jnp(b))
+        w, b = ln.init_linear(self.plan, _key())
+        self.w, self.b = TrainVar(w), TrainVar(b)
         self.rep_in, self.rep_out = rep_in, rep_out
 
     def __call__(self, x, training: bool = True):
@@ -48,6 +59,9 @@ class Linear(Module):
         """The dense weight matrix in the user's layouts."""
         return ln.dense_weight(self.plan, self.w.value)
 
+    def _vars(self):
+        return {"w": self.w, "b": self.b}
+
 
 class BiLinear(Module):
     """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``."""
@@ -55,7 +69,7 @@ class BiLinear(Module):
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
         self.plan = bl.bilinear_plan(rep_in, rep_out)
-        self.w = TrainVar(_jnp(bl.init_bilinear(self.plan, _rng())))
+        self.w = TrainVar(bl.init_bilinear(self.plan, _key()))
         self.rep_in, self.rep_out = rep_in, rep_out
 
     def __call__(self, x, training: bool = True):
@@ -65,6 +79,9 @@ class BiLinear(Module):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
         return bl.bilinear_weight(self.plan, self.w.value, x)
 
+    def _vars(self):
+        return {"w": self.w}
+
 
 class GatedNonlinearity(Module):
     """Gated nonlinearity: input ``gated(rep)``, output ``rep``."""
@@ -73,14 +90,8 @@ class GatedNonlinearity(Module):
         super().__init__()
         self.rep = rep
         self.plan = gate_plan(rep)
-        self.in_size = self.plan.size + self.plan.n_gates
 
     def __call__(self, x, training: bool = True):
-        if x.shape[-1] != self.in_size:
-            raise ValueError(
-                f"GatedNonlinearity expects gated({self.rep}) inputs (last dimension "
-                f"{self.in_size}), got shape {tuple(x.shape)}"
-            )
         return gated_nonlinearity(self.plan, x)
 
 
@@ -98,6 +109,9 @@ class EMLPBlock(Module):
         lin = self.linear(x)
         preact = self.bilinear(lin) + lin
         return self.nonlinearity(preact)
+
+    def _vars(self):
+        return {"linear": self.linear._vars(), "bilinear": self.bilinear._vars()}
 
 
 class Sequential(Module):
@@ -119,29 +133,6 @@ class Sequential(Module):
         return len(self.layers)
 
 
-def _bind(rep, group: Group, name: str) -> Rep:
-    """Accept a rep (bound or not) or a callable of the group, as the seed passes them."""
-    if not isinstance(group, Group):
-        raise TypeError(f"group must be a Group such as SO(3), got {group!r}")
-    out = rep(group) if (rep is not None and (not isinstance(rep, Rep) or rep.G is None)) else rep
-    if not isinstance(out, Rep):
-        raise TypeError(f"{name} must be a representation (or a function of the group)")
-    if out.G != group:
-        raise RepError(f"{name} is a representation of {out.G}, but the model's group is {group}")
-    return out
-
-
-def _hidden_reps(ch, group, num_layers):
-    if isinstance(ch, (int, np.integer)) and not isinstance(ch, bool):
-        return num_layers * [uniform_rep(int(ch), group)]
-    if isinstance(ch, Rep):
-        return num_layers * [_bind(ch, group, "ch")]
-    if isinstance(ch, (list, tuple)):
-        return [_bind(c, group, "ch") if isinstance(c, Rep) else uniform_rep(c, group)
-                for c in ch]
-    raise TypeError(f"ch must be an int, a representation or a list of them, got {ch!r}")
-
-
 class EMLP(Module):
     """Equivariant MLP: ``num_layers`` EMLP blocks then an equivariant linear readout.
 
@@ -151,17 +142,18 @@ class EMLP(Module):
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3):
         super().__init__()
-        self.G = group
-        self.rep_in = _bind(rep_in, group, "rep_in")
-        self.rep_out = _bind(rep_out, group, "rep_out")
-        reps = [self.rep_in] + _hidden_reps(ch, group, num_layers)
-        self.network = Sequential(
-            *[EMLPBlock(rin, rout) for rin, rout in zip(reps, reps[1:], strict=False)],
-            Linear(reps[-1], self.rep_out),
-        )
+        self.architecture = a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
+        self.network = Sequential(*[EMLPBlock(rin, rout) for rin, rout in a.blocks],
+                                  Linear(*a.readout))
 
     def __call__(self, x, training: bool = True):
         return self.network(x, training=training)
+
+    def _vars(self):
+        *blocks, readout = self.network.layers
+        return {**{f"block{k}": b._vars() for k, b in enumerate(blocks)},
+                "readout": readout._vars()}
 
 
 def swish(x):
@@ -169,26 +161,26 @@ def swish(x):
 
 
 class MLP(Module):
-    """The non-equivariant baseline with the same interface (swish activations)."""
+    """The non-equivariant baseline with the same interface (Swish activations)."""
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3):
         super().__init__()
-        self.G = group
-        self.rep_in = _bind(rep_in, group, "rep_in")
-        self.rep_out = _bind(rep_out, group, "rep_out")
-        chs = [self.rep_in.size()] + num_layers * [int(ch)]
+        self.architecture = a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
         layers = []
-        for cin, cout in zip(chs, chs[1:], strict=False):
+        for cin, cout in a.layers:
             layers += [objax.nn.Linear(cin, cout), swish]
-        self.net = Sequential(*layers, objax.nn.Linear(chs[-1], self.rep_out.size()))
+        self.net = Sequential(*layers, objax.nn.Linear(*a.readout))
 
     def __call__(self, x, training: bool = True):
-        if x.shape[-1] != self.rep_in.size():
-            raise ValueError(
-                f"MLP expects inputs of rep {self.rep_in} (last dimension {self.rep_in.size()}), "
-                f"got shape {tuple(x.shape)}"
-            )
+        ln.check_input(x, self.rep_in, "MLP")
         return self.net(x, training=training)
+
+    def _vars(self):
+        dense = [m for m in self.net.layers if isinstance(m, objax.nn.Linear)]
+        out = {f"layer{k}": {"w": d.w, "b": d.b} for k, d in enumerate(dense[:-1])}
+        out["readout"] = {"w": dense[-1].w, "b": dense[-1].b}
+        return out
 
 
 class Standardize(Module):
@@ -199,21 +191,43 @@ class Standardize(Module):
 
     def __init__(self, model, ds_stats):
         super().__init__()
-        if len(ds_stats) not in (2, 4):
-            raise ValueError("ds_stats must be (muin, sin) or (muin, sin, muout, sout)")
         self.model = model
-        self.ds_stats = tuple(_jnp(np.asarray(s, dtype=np.float32)) for s in ds_stats)
+        self.ds_stats = tuple(jnp.asarray(s) for s in arch.check_stats(ds_stats))
 
     def __call__(self, x, training: bool = True):
-        muin, sin = self.ds_stats[:2]
-        y = self.model((x - muin) / sin, training=training)
-        if len(self.ds_stats) == 4:
-            muout, sout = self.ds_stats[2:]
-            y = sout * y + muout
-        return y
+        return arch.standardize(lambda z: self.model(z, training=training), self.ds_stats, x)
+
+    def _vars(self):
+        return _vars_of(self.model)
 
 
-def _jnp(a):
-    import jax.numpy as jnp
+def _vars_of(model) -> dict:
+    if not hasattr(model, "_vars"):
+        raise TypeError(f"expected an emlp_sym objax model (EMLP, MLP, a layer or Standardize), "
+                        f"got {type(model).__name__}")
+    return model._vars()
 
-    return jnp.asarray(a)
+
+def _map(tree, f):
+    return {k: _map(v, f) if isinstance(v, dict) else f(v) for k, v in tree.items()}
+
+
+def export_params(model) -> dict:
+    """The model's parameters as the core's tree (``emlp_sym.nn.save_params`` writes it)."""
+    return _map(_vars_of(model), lambda v: jax.device_get(v.value))
+
+
+def import_params(model, params):
+    """Load a core parameter tree (from any front) into ``model`` in place; returns it."""
+    variables = _vars_of(model)
+    check_params(export_params(model), params)
+
+    def walk(vs, ps):
+        for k, v in vs.items():
+            if isinstance(v, dict):
+                walk(v, ps[k])
+            else:
+                v.assign(jnp.asarray(ps[k], dtype=v.value.dtype))
+
+    walk(variables, params)
+    return model

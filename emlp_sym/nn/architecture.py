@@ -1,0 +1,264 @@
+"""EMLP and MLP as pure descriptions every front reads: reps, plans, parameters, apply.
+
+The wiring of a model lives here once. A front (objax, Flax, Haiku, Equinox, PyTorch) builds
+its own modules from :func:`emlp_architecture` / :func:`mlp_architecture` and names their
+parameters after the core's parameter tree, so parameters travel between fronts:
+
+* EMLP: ``{"block0": {"linear": {"w", "b"}, "bilinear": {"w"}}, ..., "readout": {"w", "b"}}``,
+  each a flat vector of coefficients (see :mod:`emlp_sym.nn.linear`, :mod:`~.bilinear`);
+* MLP: ``{"layer0": {"w", "b"}, ..., "readout": {"w", "b"}}`` with ``w`` of shape
+  ``(n_in, n_out)`` (PyTorch's ``nn.Linear`` holds its transpose).
+
+``init_emlp`` / ``emlp_apply`` (and the MLP's) are the core's own pure model: a JAX user
+can train it with ``jax.grad`` and optax and nothing else; the fronts are tested against it.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.errors import RepError
+from emlp_sym.groups.base import Group
+from emlp_sym.nn.allocation import gated, uniform_rep
+from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
+from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
+from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
+from emlp_sym.reps.expr import Rep
+
+
+def bind_rep(rep, group: Group, name: str) -> Rep:
+    """``rep`` bound to ``group``: accepts a bound rep, an unbound one (``V**2``), or a
+    callable of the group (``ds.rep_in``), as the seed passes them.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> print(bind_rep(V**2, SO(3), "rep_in"))
+    V²
+    """
+    if not isinstance(group, Group):
+        raise TypeError(f"group must be a Group such as SO(3), got {group!r}")
+    if not (isinstance(rep, Rep) or callable(rep)):
+        raise TypeError(f"{name} must be a representation (or a function of the group), "
+                        f"got {rep!r}")
+    out = rep(group) if (rep is not None and (not isinstance(rep, Rep) or rep.G is None)) else rep
+    if not isinstance(out, Rep):
+        raise TypeError(f"{name} must be a representation (or a function of the group), "
+                        f"got {rep!r}")
+    if out.G != group:
+        raise RepError(f"{name} is a representation of {out.G}, but the model's group is {group}")
+    return out
+
+
+def hidden_reps(ch, group: Group, num_layers: int) -> tuple[Rep, ...]:
+    """The hidden reps of an EMLP: ``ch`` an int (spread by :func:`uniform_rep`), a rep, or a
+    list of them, one per hidden layer.
+
+    >>> from emlp_sym.groups import SO
+    >>> [str(r) for r in hidden_reps(16, SO(3), 2)]
+    ['10V⁰+2V', '10V⁰+2V']
+    """
+    if isinstance(ch, (int, np.integer)) and not isinstance(ch, bool):
+        return tuple(num_layers * [uniform_rep(int(ch), group)])
+    if isinstance(ch, Rep):
+        return tuple(num_layers * [bind_rep(ch, group, "ch")])
+    if isinstance(ch, (list, tuple)):
+        return tuple(bind_rep(c, group, "ch") if isinstance(c, Rep) else uniform_rep(c, group)
+                     for c in ch)
+    raise TypeError(f"ch must be an int, a representation or a list of them, got {ch!r}")
+
+
+def _num_layers(num_layers) -> int:
+    if isinstance(num_layers, bool) or not isinstance(num_layers, (int, np.integer)) \
+            or num_layers < 0:
+        raise ValueError(f"num_layers must be a non-negative integer, got {num_layers!r}")
+    return int(num_layers)
+
+
+class EMLPArchitecture(NamedTuple):
+    """An EMLP: one :class:`EMLPBlock <emlp_sym.nn.objax.EMLPBlock>` per hidden rep, then an
+    equivariant linear readout."""
+
+    group: Group
+    rep_in: Rep
+    rep_out: Rep
+    hidden: tuple[Rep, ...]
+
+    @property
+    def blocks(self) -> tuple[tuple[Rep, Rep], ...]:
+        """``(rep_in, rep_out)`` of each block, in order."""
+        reps = (self.rep_in, *self.hidden)
+        return tuple(zip(reps, reps[1:], strict=False))
+
+    @property
+    def readout(self) -> tuple[Rep, Rep]:
+        """``(rep_in, rep_out)`` of the final linear layer."""
+        return ((self.rep_in, *self.hidden)[-1], self.rep_out)
+
+
+def emlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
+                      ) -> EMLPArchitecture:
+    """The EMLP of the seed's signature ``EMLP(rep_in, rep_out, group, ch, num_layers)``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> arch = emlp_architecture(Scalar + V, V**2, SO(3), ch=16, num_layers=2)
+    >>> [f"{a} -> {b}" for a, b in arch.blocks], str(arch.readout[1])
+    (['V⁰+V -> 10V⁰+2V', '10V⁰+2V -> 10V⁰+2V'], 'V²')
+    """
+    num_layers = _num_layers(num_layers)
+    return EMLPArchitecture(group, bind_rep(rep_in, group, "rep_in"),
+                            bind_rep(rep_out, group, "rep_out"),
+                            hidden_reps(ch, group, num_layers))
+
+
+class MLPArchitecture(NamedTuple):
+    """The non-equivariant baseline: dense layers of ``widths`` with Swish between them."""
+
+    group: Group
+    rep_in: Rep
+    rep_out: Rep
+    widths: tuple[int, ...]  # (n_in, ch, ..., ch, n_out)
+
+    @property
+    def layers(self) -> tuple[tuple[int, int], ...]:
+        """``(n_in, n_out)`` of each hidden dense layer (each followed by Swish)."""
+        return tuple(zip(self.widths[:-2], self.widths[1:-1], strict=True))
+
+    @property
+    def readout(self) -> tuple[int, int]:
+        return self.widths[-2], self.widths[-1]
+
+
+def mlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
+                     ) -> MLPArchitecture:
+    """The MLP baseline with the EMLP's signature (``ch`` an int width).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> mlp_architecture(V, V**2, SO(3), ch=32, num_layers=2).widths
+    (3, 32, 32, 9)
+    """
+    num_layers = _num_layers(num_layers)
+    if isinstance(ch, bool) or not isinstance(ch, (int, np.integer)) or ch < 1:
+        raise ValueError(f"the MLP's ch must be a positive integer width, got {ch!r}")
+    rin, rout = bind_rep(rep_in, group, "rep_in"), bind_rep(rep_out, group, "rep_out")
+    return MLPArchitecture(group, rin, rout,
+                           (rin.size(), *(num_layers * [int(ch)]), rout.size()))
+
+
+# ---------------------------------------------------------------------------------------------
+# Plans and the core's own pure model
+
+
+class EMLPBlockPlan(NamedTuple):
+    """Linear ``rep_in → gated(rep_out)``, bilinear with a shortcut, gates down to ``rep_out``."""
+
+    linear: LinearPlan
+    bilinear: BiLinearPlan
+    gate: GatePlan
+
+
+def emlp_block_plan(rep_in: Rep, rep_out: Rep) -> EMLPBlockPlan:
+    with_gates = gated(rep_out)
+    return EMLPBlockPlan(linear_plan(rep_in, with_gates), bilinear_plan(with_gates, with_gates),
+                         gate_plan(rep_out))
+
+
+class EMLPPlan(NamedTuple):
+    architecture: EMLPArchitecture
+    blocks: tuple[EMLPBlockPlan, ...]
+    readout: LinearPlan
+
+
+def emlp_plan(architecture: EMLPArchitecture) -> EMLPPlan:
+    """The plans of every layer of an EMLP (bases are solved here, once)."""
+    return EMLPPlan(architecture,
+                    tuple(emlp_block_plan(a, b) for a, b in architecture.blocks),
+                    linear_plan(*architecture.readout))
+
+
+def init_linear_params(plan: LinearPlan, key) -> dict:
+    w, b = init_linear(plan, key)
+    return {"w": w, "b": b}
+
+
+def init_emlp_block(plan: EMLPBlockPlan, key) -> dict:
+    k_lin, k_bi = jax.random.split(as_key(key))
+    return {"linear": init_linear_params(plan.linear, k_lin),
+            "bilinear": {"w": init_bilinear(plan.bilinear, k_bi)}}
+
+
+def emlp_block_apply(plan: EMLPBlockPlan, params: dict, x):
+    """``gates(B(L x) + L x)`` with ``L`` the linear layer and ``B`` the bilinear one."""
+    lin = linear_apply(plan.linear, params["linear"]["w"], params["linear"]["b"], x)
+    preact = bilinear_apply(plan.bilinear, params["bilinear"]["w"], lin) + lin
+    return gated_nonlinearity(plan.gate, preact)
+
+
+def init_emlp(plan: EMLPPlan, key) -> dict:
+    """The EMLP's parameter tree from a JAX key or an int seed (float32 arrays).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> plan = emlp_plan(emlp_architecture(Scalar + V, V**2, SO(3), ch=16, num_layers=1))
+    >>> sorted(init_emlp(plan, 0))
+    ['block0', 'readout']
+    """
+    keys = jax.random.split(as_key(key), len(plan.blocks) + 1)
+    params = {f"block{k}": init_emlp_block(blk, keys[k]) for k, blk in enumerate(plan.blocks)}
+    params["readout"] = init_linear_params(plan.readout, keys[-1])
+    return params
+
+
+def emlp_apply(plan: EMLPPlan, params: dict, x):
+    """The EMLP on ``x`` of shape ``(..., rep_in.size())`` (pure; jit and grad freely)."""
+    for k, blk in enumerate(plan.blocks):
+        x = emlp_block_apply(blk, params[f"block{k}"], x)
+    return linear_apply(plan.readout, params["readout"]["w"], params["readout"]["b"], x)
+
+
+def init_mlp(architecture: MLPArchitecture, key) -> dict:
+    """The MLP's parameters: Glorot-normal weights ``(n_in, n_out)`` and zero biases."""
+    shapes = [*architecture.layers, architecture.readout]
+    keys = jax.random.split(as_key(key), len(shapes))
+    params = {}
+    for k, ((n_in, n_out), kk) in enumerate(zip(shapes, keys, strict=True)):
+        std = np.sqrt(2 / max(n_in + n_out, 1))
+        name = "readout" if k == len(shapes) - 1 else f"layer{k}"
+        params[name] = {"w": std * jax.random.normal(kk, (n_in, n_out), jnp.float32),
+                        "b": jnp.zeros(n_out, jnp.float32)}
+    return params
+
+
+def mlp_apply(architecture: MLPArchitecture, params: dict, x):
+    """The MLP on ``x`` of shape ``(..., rep_in.size())``: Swish after every hidden layer."""
+    check_input(x, architecture.rep_in, "MLP")
+    for k in range(len(architecture.layers)):
+        p = params[f"layer{k}"]
+        x = jax.nn.silu(x @ p["w"] + p["b"])
+    return x @ params["readout"]["w"] + params["readout"]["b"]
+
+
+def check_stats(ds_stats) -> tuple:
+    """Validate ``Standardize``'s statistics: ``(muin, sin)`` or ``(muin, sin, muout, sout)``."""
+    if len(ds_stats) not in (2, 4):
+        raise ValueError("ds_stats must be (muin, sin) or (muin, sin, muout, sout)")
+    return tuple(np.asarray(s, dtype=np.float32) for s in ds_stats)
+
+
+def standardize(apply, ds_stats, x):
+    """``apply`` on standardized inputs, its outputs mapped back: what ``Standardize`` does.
+
+    Written with operators only, so a front passes its own arrays (JAX or torch) and stats.
+    """
+    muin, sin = ds_stats[:2]
+    y = apply((x - muin) / sin)
+    if len(ds_stats) == 4:
+        muout, sout = ds_stats[2:]
+        y = sout * y + muout
+    return y

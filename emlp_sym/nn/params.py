@@ -1,0 +1,106 @@
+"""The front-neutral parameter format: the core's parameter tree, saved as ``.npz``.
+
+A parameter tree is a nested dict of arrays named as in :mod:`emlp_sym.nn.architecture`
+(``{"block0": {"linear": {"w": ..., "b": ...}, ...}, "readout": ...}``). On disk each leaf is
+one ``.npz`` entry under its ``/``-joined path (``block0/linear/w``), beside a format marker.
+Every front converts its own parameters to and from such a tree (``export_params`` /
+``import_params`` in each front module), so a model trained in one front loads into any other.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+FORMAT_KEY = "__emlp_sym_params__"
+FORMAT_VERSION = 1
+
+
+def flatten_params(params: Mapping, prefix: str = "") -> dict[str, np.ndarray]:
+    """``{"block0/linear/w": array, ...}`` from a nested parameter tree (NumPy leaves).
+
+    >>> flatten_params({"readout": {"w": [1.0], "b": [0.0]}})
+    {'readout/w': array([1.]), 'readout/b': array([0.])}
+    """
+    flat = {}
+    for name, value in params.items():
+        if not isinstance(name, str) or "/" in name or not name:
+            raise ValueError(f"parameter names must be non-empty strings without '/', "
+                             f"got {name!r}")
+        path = f"{prefix}{name}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_params(value, path + "/"))
+        else:
+            flat[path] = np.asarray(value)
+    return flat
+
+
+def unflatten_params(flat: Mapping[str, np.ndarray]) -> dict:
+    """The nested tree back from ``/``-joined paths.
+
+    >>> unflatten_params({"readout/w": 1, "readout/b": 0})
+    {'readout': {'w': 1, 'b': 0}}
+    """
+    tree: dict = {}
+    for path, value in flat.items():
+        *parents, leaf = path.split("/")
+        node = tree
+        for p in parents:
+            node = node.setdefault(p, {})
+        node[leaf] = value
+    return tree
+
+
+def save_params(path, params: Mapping) -> None:
+    """Write a parameter tree to ``path`` (``.npz``), atomically: a reader never sees half a
+    file, and an interrupted save leaves the old file in place."""
+    path = Path(path)
+    flat = flatten_params(params)
+    flat[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            np.savez(f, **flat)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def load_params(path) -> dict:
+    """Read a parameter tree written by :func:`save_params`."""
+    with np.load(path, allow_pickle=False) as data:
+        if FORMAT_KEY not in data.files:
+            raise ValueError(f"{path} is not an emlp_sym parameter file (no {FORMAT_KEY} entry); "
+                             f"runs saved before the front-neutral format hold objax variables: "
+                             f"load them with objax.io.load_var_collection")
+        version = int(data[FORMAT_KEY])
+        if version != FORMAT_VERSION:
+            raise ValueError(f"{path} has parameter format {version}; this emlp_sym reads "
+                             f"format {FORMAT_VERSION}")
+        return unflatten_params({k: data[k] for k in data.files if k != FORMAT_KEY})
+
+
+def num_params(params: Mapping) -> int:
+    """How many numbers a parameter tree holds."""
+    return int(sum(np.asarray(v).size for v in flatten_params(params).values()))
+
+
+def check_params(expected: Mapping, got: Mapping, what: str = "parameters") -> None:
+    """Raise a ``ValueError`` naming every missing, extra or misshapen entry of ``got``.
+
+    ``expected`` is a tree of arrays (or of shapes) of the model the parameters go into.
+    """
+    want = {k: tuple(np.shape(v)) for k, v in flatten_params(expected).items()}
+    have = {k: tuple(np.shape(v)) for k, v in flatten_params(got).items()}
+    problems = [f"missing {k}" for k in want if k not in have]
+    problems += [f"unexpected {k}" for k in have if k not in want]
+    problems += [f"{k} has shape {have[k]}, expected {want[k]}"
+                 for k in want if k in have and have[k] != want[k]]
+    if problems:
+        raise ValueError(f"{what} do not fit this model: " + "; ".join(problems[:6])
+                         + (f"; and {len(problems) - 6} more" if len(problems) > 6 else ""))
