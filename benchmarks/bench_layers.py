@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.cli.train import make_train_step
+from emlp_sym.cli.backends.objax import make_train_step
 from emlp_sym.datasets import Inertia
 from emlp_sym.groups import SO
 from emlp_sym.nn import EMLP, MLP, Sequential

@@ -11,6 +11,26 @@ from emlp_sym.nn.objax_compat import ensure_objax
 objax = ensure_objax()
 
 
+def make_train_step(model):
+    """The seed's objax loop: a jitted Adam step ``train_op(x, y, lr)`` (returning the loss
+    before the step, in a list) and ``test_loss(x, y)``."""
+    opt = objax.optimizer.Adam(model.vars())
+
+    @objax.Function.with_vars(model.vars())
+    def loss(x, y, training=True):
+        return ((model(x, training=training) - y) ** 2).mean()
+
+    grad_values = objax.GradValues(loss, model.vars())
+
+    @objax.Function.with_vars(model.vars() + opt.vars())
+    def train_op(x, y, lr):
+        g, v = grad_values(x, y)
+        opt(lr=lr, grads=g)
+        return v
+
+    return objax.Jit(train_op), objax.Jit(objax.ForceArgs(loss, training=False))
+
+
 class Backend:
     name = "objax"
 
@@ -19,22 +39,7 @@ class Backend:
         net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](rep_in, rep_out, group, ch=ch,
                                                            num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
-        opt = objax.optimizer.Adam(self.model.vars())
-
-        @objax.Function.with_vars(self.model.vars())
-        def loss(x, y, training=True):
-            return ((self.model(x, training=training) - y) ** 2).mean()
-
-        grad_values = objax.GradValues(loss, self.model.vars())
-
-        @objax.Function.with_vars(self.model.vars() + opt.vars())
-        def train_op(x, y, lr):
-            g, v = grad_values(x, y)
-            opt(lr=lr, grads=g)
-            return v
-
-        self._train_op = objax.Jit(train_op)
-        self._loss = objax.Jit(objax.ForceArgs(loss, training=False))
+        self._train_op, self._loss = make_train_step(self.model)
         self._predict = objax.Jit(lambda x: self.model(x, training=False), self.model.vars())
 
     def step(self, x, y, lr):
