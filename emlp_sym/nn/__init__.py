@@ -34,6 +34,7 @@ from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, in
 from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.linear import LinearPlan, init_linear, linear_apply, linear_plan
 from emlp_sym.nn.params import load_params, num_params, save_params
+from emlp_sym.nn.plan_cache import clear_caches
 
 FRONTS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
 # the seed's names: the objax front's modules
@@ -48,7 +49,7 @@ __all__ = [
     "LinearPlan", "linear_plan", "init_linear", "linear_apply",
     "BiLinearPlan", "bilinear_plan", "init_bilinear", "bilinear_apply",
     "GatePlan", "gate_plan", "gated_nonlinearity",
-    "save_params", "load_params", "num_params", "FRONTS", *_OBJAX_NAMES,
+    "save_params", "load_params", "num_params", "clear_caches", "FRONTS", *_OBJAX_NAMES,
 ]
 
 

@@ -26,8 +26,9 @@ from emlp_sym.groups.base import Group
 from emlp_sym.nn.allocation import gated, uniform_rep
 from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
 from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
-from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.keys import as_key, normal
 from emlp_sym.nn.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
+from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.expr import Rep
 
 
@@ -163,6 +164,7 @@ class EMLPBlockPlan(NamedTuple):
     gate: GatePlan
 
 
+@cached_plan
 def emlp_block_plan(rep_in: Rep, rep_out: Rep) -> EMLPBlockPlan:
     with_gates = gated(rep_out)
     return EMLPBlockPlan(linear_plan(rep_in, with_gates), bilinear_plan(with_gates, with_gates),
@@ -230,8 +232,8 @@ def init_mlp(architecture: MLPArchitecture, key) -> dict:
     for k, ((n_in, n_out), kk) in enumerate(zip(shapes, keys, strict=True)):
         std = np.sqrt(2 / max(n_in + n_out, 1))
         name = "readout" if k == len(shapes) - 1 else f"layer{k}"
-        params[name] = {"w": std * jax.random.normal(kk, (n_in, n_out), jnp.float32),
-                        "b": jnp.zeros(n_out, jnp.float32)}
+        params[name] = {"w": normal(kk, (n_in, n_out), std),
+                        "b": jnp.asarray(np.zeros(n_out, np.float32))}
     return params
 
 

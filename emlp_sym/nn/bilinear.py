@@ -30,7 +30,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.keys import normal
 from emlp_sym.nn.linear import (
     LayerPlan,
     _gather,
@@ -40,6 +40,7 @@ from emlp_sym.nn.linear import (
     type_blocks,
 )
 from emlp_sym.nn.permute import permute_last
+from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.expr import Rep, monomial_rep
 
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization
@@ -95,6 +96,7 @@ def _pair_costs(m_a, s_a, m_b, s_b, n):
     return n * m_a * s_b * s_a + params * s_b, params * s_a + m_b * n * s_b * s_a
 
 
+@cached_plan
 def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
     """The plan of the bilinear layer ``rep_in → rep_out`` (both bound to one group).
 
@@ -141,7 +143,7 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
 def init_bilinear(plan: BiLinearPlan, key):
     """Initial coefficients from a JAX key (or an int seed): standard normal, float32, as in
     the reference (the 0.1 scale of the output keeps the quadratic term small)."""
-    return jax.random.normal(as_key(key), (plan.num_weights,), jnp.float32)
+    return normal(key, (plan.num_weights,))
 
 
 def _copies_of_t(plan, parts, p: PairTerm):

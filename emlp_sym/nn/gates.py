@@ -17,6 +17,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.nn.permute import permute_last
+from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep
 
@@ -43,6 +44,7 @@ class GatePlan:
     segments: tuple[GateSegment, ...]
 
 
+@cached_plan
 def gate_plan(rep: Rep) -> GatePlan:
     """The plan of the gated nonlinearity whose output is ``rep``.
 

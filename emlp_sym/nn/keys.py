@@ -8,8 +8,15 @@ front. An int is a seed (``jax.random.key(seed)``).
 
 from __future__ import annotations
 
+import math
+
 import jax
+import jax.numpy as jnp
 import numpy as np
+
+# Draws are made in chunks of one fixed size, so eager initialization compiles the random
+# generator once per process instead of once per parameter shape (seconds for a model).
+CHUNK = 8192
 
 
 def as_key(key) -> jax.Array:
@@ -38,3 +45,40 @@ def as_key(key) -> jax.Array:
 def split_key(key, num: int) -> list:
     """``num`` independent keys from one key or seed."""
     return list(jax.random.split(as_key(key), num))
+
+
+@jax.jit
+def _normal_chunk(key, i):
+    return jax.random.normal(jax.random.fold_in(key, i), (CHUNK,), jnp.float32)
+
+
+@jax.jit
+def _uniform_chunk(key, i):
+    return jax.random.uniform(jax.random.fold_in(key, i), (CHUNK,), jnp.float32)
+
+
+def _draw(chunk, key, shape, scale):
+    key, n = as_key(key), math.prod(shape)
+    pieces = [chunk(key, i) for i in range(-(-n // CHUNK))]
+    if isinstance(key, jax.core.Tracer):  # under jit (e.g. a jitted init): stay traced
+        flat = jnp.concatenate(pieces) if pieces else jnp.zeros(0, jnp.float32)
+    else:  # eager: join on the host, where new shapes cost no compilation
+        flat = np.concatenate([np.asarray(p) for p in pieces]) if pieces \
+            else np.zeros(0, np.float32)
+    # scaled before leaving the host: an eager multiply would compile per shape too
+    return jnp.asarray(np.float32(scale) * flat[:n].reshape(shape))
+
+
+def normal(key, shape, scale=1.0) -> jax.Array:
+    """Normal float32 draws of ``shape`` with standard deviation ``scale``; the same numbers
+    eager or under ``jit``.
+
+    >>> normal(0, (3,)).shape
+    (3,)
+    """
+    return _draw(_normal_chunk, key, tuple(shape), scale)
+
+
+def uniform(key, shape, scale=1.0) -> jax.Array:
+    """Uniform [0, scale) float32 draws of ``shape``; the same numbers eager or under ``jit``."""
+    return _draw(_uniform_chunk, key, tuple(shape), scale)

@@ -23,8 +23,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.errors import RepError
-from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.keys import as_key, normal, uniform
 from emlp_sym.nn.permute import permute_last
+from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.atoms import monomial_size
 from emlp_sym.reps.expr import Rep, monomial_rep
 from emlp_sym.solvers import equivariant_basis
@@ -144,6 +145,7 @@ class LinearPlan(LayerPlan):
         return float(1 / np.sqrt(max(self.rep_out.size(), 1)))
 
 
+@cached_plan
 def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
     """The plan of the equivariant linear map ``rep_in → rep_out`` (both bound to one group).
 
@@ -181,9 +183,8 @@ def init_linear(plan: LinearPlan, key):
     ``e_ji ⊗ B_k`` are orthonormal). Bias coefficients are ``uniform(0, 1)/√n_out``.
     """
     kw, kb = jax.random.split(as_key(key))
-    w = plan.weight_std * jax.random.normal(kw, (plan.num_weights,), jnp.float32)
-    b = plan.bias_scale * jax.random.uniform(kb, (plan.num_biases,), jnp.float32)
-    return w, b
+    return (normal(kw, (plan.num_weights,), plan.weight_std),
+            uniform(kb, (plan.num_biases,), plan.bias_scale))
 
 
 def _coefficients(plan: LinearPlan, w, term):

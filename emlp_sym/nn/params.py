@@ -90,13 +90,23 @@ def num_params(params: Mapping) -> int:
     return int(sum(np.asarray(v).size for v in flatten_params(params).values()))
 
 
+def _leaves(tree: Mapping, prefix: str = ""):
+    """``(path, leaf)`` pairs without converting leaves (shapes are read, not arrays made)."""
+    for name, value in tree.items():
+        if isinstance(value, Mapping):
+            yield from _leaves(value, f"{prefix}{name}/")
+        else:
+            yield f"{prefix}{name}", value
+
+
 def check_params(expected: Mapping, got: Mapping, what: str = "parameters") -> None:
     """Raise a ``ValueError`` naming every missing, extra or misshapen entry of ``got``.
 
-    ``expected`` is a tree of arrays (or of shapes) of the model the parameters go into.
+    ``expected`` is a tree of arrays (or of anything with a ``shape``, such as
+    ``jax.ShapeDtypeStruct``) of the model the parameters go into.
     """
-    want = {k: tuple(np.shape(v)) for k, v in flatten_params(expected).items()}
-    have = {k: tuple(np.shape(v)) for k, v in flatten_params(got).items()}
+    want = {k: tuple(np.shape(v)) for k, v in _leaves(expected)}
+    have = {k: tuple(np.shape(v)) for k, v in _leaves(got)}
     problems = [f"missing {k}" for k in want if k not in have]
     problems += [f"unexpected {k}" for k in have if k not in want]
     problems += [f"{k} has shape {have[k]}, expected {want[k]}"
