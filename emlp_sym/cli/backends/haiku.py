@@ -1,0 +1,63 @@
+"""The Haiku backend: ``hk.transform`` of the model, a jitted optax Adam step on the MSE."""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.nn import haiku as front
+from emlp_sym.nn._optional import require
+from emlp_sym.nn.architecture import bind_rep
+
+hk = require("haiku", extra="haiku", front="haiku")
+optax = require("optax", extra="haiku", front="haiku")
+
+
+class Backend:
+    name = "haiku"
+
+    def __init__(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
+        cls = {"EMLP": front.EMLP, "MLP": front.MLP}[model]
+
+        def forward(x):
+            net = cls(rep_in, rep_out, group, ch=ch, num_layers=num_layers)
+            return net(x) if stats is None else front.Standardize(net, stats)(x)
+
+        self.net = net = hk.without_apply_rng(hk.transform(forward))
+        x0 = jnp.zeros((1, bind_rep(rep_in, group, "rep_in").size()), jnp.float32)
+        # jitted: one compilation instead of an eager dispatch (and compile) per operation
+        self.params = jax.jit(net.init)(jax.random.key(seed), x0)
+        self.opt = optax.inject_hyperparams(optax.adam)(learning_rate=1e-3, b1=0.9, b2=0.999,
+                                                        eps=1e-8)
+        self.opt_state = self.opt.init(self.params)
+
+        def mse(params, x, y):
+            return ((net.apply(params, x) - y) ** 2).mean()
+
+        def step(params, opt_state, x, y, lr):
+            loss, grads = jax.value_and_grad(mse)(params, x, y)
+            opt_state.hyperparams["learning_rate"] = jnp.asarray(lr, jnp.float32)
+            updates, opt_state = self.opt.update(grads, opt_state, params)
+            return optax.apply_updates(params, updates), opt_state, loss
+
+        self._step = jax.jit(step, donate_argnums=(0, 1))
+        self._loss = jax.jit(mse)
+        self._predict = jax.jit(net.apply)
+
+    def step(self, x, y, lr):
+        self.params, self.opt_state, loss = self._step(
+            self.params, self.opt_state, jnp.asarray(x), jnp.asarray(y), lr)
+        return float(loss)
+
+    def loss(self, x, y):
+        return float(self._loss(self.params, jnp.asarray(x), jnp.asarray(y)))
+
+    def predict(self, x):
+        return np.asarray(self._predict(self.params, jnp.asarray(x)))
+
+    def export_params(self):
+        return front.export_params(self.params)
+
+    def import_params(self, params):
+        self.params = front.import_params(self.params, params)

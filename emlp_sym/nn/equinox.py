@@ -1,0 +1,333 @@
+"""The Equinox front: ``eqx.Module`` pytrees over the layer core.
+
+A layer is an immutable dataclass whose array fields are its coefficients (named as in the
+core's parameter tree, :mod:`emlp_sym.nn.architecture`) and whose plan from the core is a
+static field; the math is in :mod:`emlp_sym.nn.linear`, :mod:`~.bilinear` and :mod:`~.gates`.
+Randomness is an explicit keyword-only ``key`` (a JAX key or an int seed), and
+``EMLP(..., key=k)`` holds exactly the core's ``init_emlp(plan, k)``. Every module is called
+as ``module(x, *, key=None)`` (``key`` is unused: nothing here is random at call time).
+
+Inputs: one example ``(n_in,)``, the Equinox convention (batch with ``jax.vmap``), or any
+leading batch axes ``(..., n_in)``, which the core handles directly (a little faster than
+``vmap`` on CPU); both give the same numbers.
+
+Static fields are compared and hashed by identity, never by value: the core's plans are
+``eq=False`` dataclasses (identity hash, not pytrees, so their NumPy bases are invisible to
+JAX and Equinox's static-array check), and the MLP keeps its reps inside :class:`Static`.
+A rep's hash costs tens of microseconds and ``eqx.filter_jit`` hashes every static field on
+every call, so no rep is held bare.
+
+>>> import jax
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(0))
+>>> model(jnp.ones(4)).shape, jax.vmap(model)(jnp.ones((2, 4))).shape
+((9,), (2, 9))
+"""
+
+from __future__ import annotations
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.groups.base import Group
+from emlp_sym.nn import architecture as arch
+from emlp_sym.nn import bilinear as bl
+from emlp_sym.nn import linear as ln
+from emlp_sym.nn._optional import require
+from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
+from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.params import check_params
+from emlp_sym.reps.expr import Rep
+
+eqx = require("equinox", extra="equinox", front="equinox")
+
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
+           "Static", "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+
+
+class Static:
+    """A value for an ``eqx.field(static=True)``, hashed and compared by identity.
+
+    Equinox puts static fields in the pytree structure, which ``eqx.filter_jit`` hashes on
+    every call; this keeps that hash O(1) whatever the value holds (reps, NumPy arrays).
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value):
+        self.value = value
+
+    def __repr__(self):
+        return f"Static({type(self.value).__name__})"
+
+
+class Linear(eqx.Module):
+    """Equivariant linear layer ``rep_in → rep_out``: ``w`` holds the coefficients in the
+    equivariant basis, ``b`` those of the invariant bias (flat float32 vectors)."""
+
+    w: jax.Array
+    b: jax.Array
+    plan: ln.LinearPlan = eqx.field(static=True, repr=False)
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
+        """``rep_in``, ``rep_out``: reps bound to one group; ``key``: a JAX key or int seed."""
+        self.plan = ln.linear_plan(rep_in, rep_out)
+        self.w, self.b = ln.init_linear(self.plan, key)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
+        return ln.linear_apply(self.plan, self.w, self.b, x)
+
+    @property
+    def rep_in(self) -> Rep:
+        return self.plan.rep_in
+
+    @property
+    def rep_out(self) -> Rep:
+        return self.plan.rep_out
+
+    def weight(self):
+        """The dense weight matrix ``(n_out, n_in)`` in the user's layouts."""
+        return ln.dense_weight(self.plan, self.w)
+
+
+class BiLinear(eqx.Module):
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x`` (coefficients ``w``)."""
+
+    w: jax.Array
+    plan: bl.BiLinearPlan = eqx.field(static=True, repr=False)
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
+        """``rep_in``, ``rep_out``: reps bound to one group; ``key``: a JAX key or int seed."""
+        self.plan = bl.bilinear_plan(rep_in, rep_out)
+        self.w = bl.init_bilinear(self.plan, key)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
+        return bl.bilinear_apply(self.plan, self.w, x)
+
+    @property
+    def rep_in(self) -> Rep:
+        return self.plan.rep_in
+
+    @property
+    def rep_out(self) -> Rep:
+        return self.plan.rep_out
+
+    def weight(self, x):
+        """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
+        return bl.bilinear_weight(self.plan, self.w, x)
+
+
+class GatedNonlinearity(eqx.Module):
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+
+    plan: GatePlan = eqx.field(static=True, repr=False)
+
+    def __init__(self, rep: Rep):
+        self.plan = gate_plan(rep)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., gated(rep).size())`` → ``(..., rep.size())``."""
+        return gated_nonlinearity(self.plan, x)
+
+    @property
+    def rep(self) -> Rep:
+        return self.plan.rep
+
+
+class EMLPBlock(eqx.Module):
+    """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity."""
+
+    linear: Linear
+    bilinear: BiLinear
+    nonlinearity: GatedNonlinearity
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
+        k_lin, k_bi = jax.random.split(as_key(key))  # as the core's init_emlp_block
+        with_gates = gated(rep_out)
+        self.linear = Linear(rep_in, with_gates, key=k_lin)
+        self.bilinear = BiLinear(with_gates, with_gates, key=k_bi)
+        self.nonlinearity = GatedNonlinearity(rep_out)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
+        lin = self.linear(x)
+        return self.nonlinearity(self.bilinear(lin) + lin)
+
+
+class EMLP(eqx.Module):
+    """Equivariant MLP: ``num_layers`` :class:`EMLPBlock` s then an equivariant linear readout.
+
+    ``rep_in``/``rep_out`` are reps (bound or not, or functions of the group such as
+    ``dataset.rep_in``); ``ch`` the hidden width (an int, spread by :func:`uniform_rep`), a
+    rep, or a list of them, one per hidden layer. ``key`` (keyword-only) is a JAX key or an
+    int seed; the parameters equal the core's ``init_emlp(plan, key)``.
+    """
+
+    blocks: tuple[EMLPBlock, ...]
+    readout: Linear
+
+    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *, key):
+        a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        keys = jax.random.split(as_key(key), len(a.blocks) + 1)  # as the core's init_emlp
+        self.blocks = tuple(EMLPBlock(rin, rout, key=k)
+                            for (rin, rout), k in zip(a.blocks, keys, strict=False))
+        self.readout = Linear(*a.readout, key=keys[-1])
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
+        for block in self.blocks:
+            x = block(x)
+        return self.readout(x)
+
+    @property
+    def rep_in(self) -> Rep:
+        return self.blocks[0].linear.rep_in if self.blocks else self.readout.rep_in
+
+    @property
+    def rep_out(self) -> Rep:
+        return self.readout.rep_out
+
+    @property
+    def G(self) -> Group:
+        return self.rep_out.G
+
+
+class MLP(eqx.Module):
+    """The non-equivariant baseline, with the EMLP's signature: ``eqx.nn.Linear`` layers with
+    Swish between them. Initial parameters are the core's ``init_mlp(architecture, key)``
+    (Glorot-normal weights, zero biases), not ``eqx.nn.Linear``'s default draw, so the same
+    key gives the same MLP in every front. ``eqx.nn.Linear`` holds ``weight`` as
+    ``(n_out, n_in)``: :func:`export_params` transposes it to the core's ``(n_in, n_out)``."""
+
+    layers: tuple
+    readout: eqx.nn.Linear
+    architecture: Static = eqx.field(static=True)
+
+    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *, key):
+        a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        params = arch.init_mlp(a, key)
+        dense = []
+        for k, (n_in, n_out) in enumerate([*a.layers, a.readout]):
+            p = params["readout" if k == len(a.layers) else f"layer{k}"]
+            lin = eqx.nn.Linear(n_in, n_out, key=jax.random.key(0))  # overwritten next line
+            dense.append(eqx.tree_at(lambda m: (m.weight, m.bias), lin, (p["w"].T, p["b"])))
+        self.layers, self.readout = tuple(dense[:-1]), dense[-1]
+        self.architecture = Static(a)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
+        ln.check_input(x, self.rep_in, "MLP")
+        batch = x.shape[:-1]
+        h = x.reshape(-1, x.shape[-1])
+        for layer in self.layers:
+            h = jax.nn.silu(jax.vmap(layer)(h))
+        return jax.vmap(self.readout)(h).reshape(*batch, self.readout.out_features)
+
+    @property
+    def rep_in(self) -> Rep:
+        return self.architecture.value.rep_in
+
+    @property
+    def rep_out(self) -> Rep:
+        return self.architecture.value.rep_out
+
+    @property
+    def G(self) -> Group:
+        return self.architecture.value.group
+
+
+class Standardize(eqx.Module):
+    """``model`` on standardized inputs, its outputs mapped back with dataset statistics.
+
+    ``ds_stats`` is ``(muin, sin)`` or ``(muin, sin, muout, sout)``. They are array fields
+    (they move with the model across devices and into checkpoints) but are not trained:
+    ``__call__`` reads them through ``jax.lax.stop_gradient``, so their gradient is zero and
+    Adam leaves them as they are. With decoupled weight decay (``optax.adamw``) mask them out
+    (``optax.masked``); :func:`export_params` leaves them out.
+    """
+
+    model: eqx.Module
+    stats: tuple[jax.Array, ...]
+
+    def __init__(self, model, ds_stats):
+        self.model = model
+        self.stats = tuple(jnp.asarray(s) for s in arch.check_stats(ds_stats))
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
+        return arch.standardize(lambda z: self.model(z, key=key),
+                                jax.lax.stop_gradient(self.stats), x)
+
+
+# ---------------------------------------------------------------------------------------------
+# Parameters as the core's tree
+
+
+def _slots(model, get=lambda m: m) -> dict:
+    """The core's tree for ``model``, each leaf ``(where, transposed)``: ``where(model)`` is the
+    array (to transpose into the core's layout when ``transposed``)."""
+    if isinstance(model, Standardize):
+        return _slots(model.model, lambda m: get(m).model)
+    if isinstance(model, Linear):
+        return {"w": (lambda m: get(m).w, False), "b": (lambda m: get(m).b, False)}
+    if isinstance(model, BiLinear):
+        return {"w": (lambda m: get(m).w, False)}
+    if isinstance(model, EMLPBlock):
+        return {"linear": _slots(model.linear, lambda m: get(m).linear),
+                "bilinear": _slots(model.bilinear, lambda m: get(m).bilinear)}
+    if isinstance(model, EMLP):
+        out = {f"block{k}": _slots(b, lambda m, k=k: get(m).blocks[k])
+               for k, b in enumerate(model.blocks)}
+        out["readout"] = _slots(model.readout, lambda m: get(m).readout)
+        return out
+    if isinstance(model, MLP):
+        def dense(where):
+            return {"w": (lambda m: where(m).weight, True), "b": (lambda m: where(m).bias, False)}
+        out = {f"layer{k}": dense(lambda m, k=k: get(m).layers[k])
+               for k in range(len(model.layers))}
+        out["readout"] = dense(lambda m: get(m).readout)
+        return out
+    raise TypeError(f"expected an emlp_sym equinox model (EMLP, MLP, a layer or Standardize), "
+                    f"got {type(model).__name__}")
+
+
+def _leaves(slots: dict, prefix=()):
+    for name, v in slots.items():
+        if isinstance(v, dict):
+            yield from _leaves(v, (*prefix, name))
+        else:
+            yield (*prefix, name), v
+
+
+def _map(tree, f):
+    return {k: _map(v, f) if isinstance(v, dict) else f(v) for k, v in tree.items()}
+
+
+def export_params(model) -> dict:
+    """The model's parameters as the core's tree of NumPy arrays (``emlp_sym.nn.save_params``
+    writes it; any front's ``import_params`` reads it)."""
+    return _map(_slots(model),
+                lambda s: np.asarray(s[0](model)).T if s[1] else np.asarray(s[0](model)))
+
+
+def import_params(model, params):
+    """A copy of ``model`` holding the core parameter tree ``params`` (from any front).
+
+    Raises a ``ValueError`` naming every missing, extra or misshapen entry.
+    """
+    slots = list(_leaves(_slots(model)))
+    check_params(export_params(model), params)
+    values = []
+    for path, (where, transposed) in slots:
+        p = params
+        for name in path:
+            p = p[name]
+        old = where(model)
+        p = jnp.asarray(p, dtype=old.dtype)
+        values.append(p.T if transposed else p)
+    return eqx.tree_at(lambda m: [where(m) for _, (where, _t) in slots], model, values)

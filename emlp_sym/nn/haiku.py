@@ -1,0 +1,276 @@
+"""The Haiku front: ``hk.Module`` s over the layer core, built inside ``hk.transform``.
+
+Each layer asks Haiku for its coefficients with ``hk.get_parameter`` (drawn from
+``hk.next_rng_key()`` with the core's distributions) and applies the core's pure functions
+(:mod:`emlp_sym.nn.linear`, :mod:`~.bilinear`, :mod:`~.gates`); the wiring is read from
+:mod:`~.architecture`. The core caches plans by representation, so re-tracing a transformed
+function (every ``init``, every ``apply`` outside ``jit``, every ``jit`` compile) rebuilds no
+plan and solves no basis.
+
+Module names make Haiku's flat parameter dict the core's tree, mechanically: the model is the
+*root* module (``emlp``, ``mlp``, or the ``name=`` you gave), its children are named after
+the core's keys (``block0``, ``linear``, ``bilinear``, ``readout``, ``layer0``), and each
+module path ``root/~/block0/~/linear`` is the tree path ``block0/linear``. ``Standardize``
+adds no level (the model it wraps is built before it).
+
+>>> import haiku as hk
+>>> import jax
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> net = hk.without_apply_rng(hk.transform(
+...     lambda x: EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)(x)))
+>>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
+>>> sorted(params)
+['emlp/~/block0/~/bilinear', 'emlp/~/block0/~/linear', 'emlp/~/readout']
+>>> net.apply(params, jnp.ones((2, 4))).shape
+(2, 9)
+>>> sorted(export_params(params)["block0"])
+['bilinear', 'linear']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from emlp_sym.groups.base import Group
+from emlp_sym.nn import architecture as arch
+from emlp_sym.nn import bilinear as bl
+from emlp_sym.nn import linear as ln
+from emlp_sym.nn._optional import require
+from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
+from emlp_sym.nn.params import check_params, flatten_params
+from emlp_sym.reps.expr import Rep
+
+hk = require("haiku", extra="haiku", front="haiku")
+
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
+           "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+
+SEP = "/~/"  # Haiku's separator between a module and its child in parameter paths
+
+
+def _repr(module) -> str:
+    args = [str(getattr(module, a)) for a in ("rep_in", "rep_out", "rep", "G", "model")
+            if hasattr(module, a)]
+    return f"{type(module).__name__}({', '.join(args)}, name={module.module_name!r})"
+
+
+class _Module(hk.Module):
+    # Haiku's automatic repr formats every constructor argument (reps, plans) each time a
+    # module is built, which is every trace: it doubled the seed EMLP's tracing time
+    AUTO_REPR = False
+
+
+class Linear(_Module):
+    """Equivariant linear layer ``rep_in → rep_out``: parameters ``w`` (coefficients in the
+    equivariant basis, normal with ``plan.weight_std``) and ``b`` (invariant bias
+    coefficients, ``uniform(0, plan.bias_scale)``). ``plan``: the layer's plan, if you have
+    it (otherwise it is built, or taken from the cache)."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None, *, plan=None):
+        super().__init__(name=name)
+        self.plan = plan if plan is not None else ln.linear_plan(rep_in, rep_out)
+        self.rep_in, self.rep_out = self.plan.rep_in, self.plan.rep_out
+
+    def __call__(self, x):
+        p = self.plan
+        w = hk.get_parameter("w", (p.num_weights,), jnp.float32,
+                             init=hk.initializers.RandomNormal(p.weight_std))
+        b = hk.get_parameter("b", (p.num_biases,), jnp.float32,
+                             init=hk.initializers.RandomUniform(0.0, p.bias_scale))
+        return ln.linear_apply(p, w, b, x)
+
+
+class BiLinear(_Module):
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``: parameter ``w``, standard
+    normal."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None, *, plan=None):
+        super().__init__(name=name)
+        self.plan = plan if plan is not None else bl.bilinear_plan(rep_in, rep_out)
+        self.rep_in, self.rep_out = self.plan.rep_in, self.plan.rep_out
+
+    def __call__(self, x):
+        w = hk.get_parameter("w", (self.plan.num_weights,), jnp.float32,
+                             init=hk.initializers.RandomNormal(1.0))
+        return bl.bilinear_apply(self.plan, w, x)
+
+
+class GatedNonlinearity(_Module):
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+
+    def __init__(self, rep: Rep, name: str | None = None, *, plan=None):
+        super().__init__(name=name)
+        self.plan = plan if plan is not None else gate_plan(rep)
+        self.rep = self.plan.rep
+
+    def __call__(self, x):
+        return gated_nonlinearity(self.plan, x)
+
+
+class EMLPBlock(_Module):
+    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity; children
+    ``linear`` and ``bilinear`` (and ``gates``, without parameters)."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None):
+        super().__init__(name=name)
+        plan = arch.emlp_block_plan(rep_in, rep_out)
+        self.rep_in, self.rep_out = plan.linear.rep_in, plan.gate.rep
+        with_gates = plan.linear.rep_out
+        self.linear = Linear(rep_in, with_gates, name="linear", plan=plan.linear)
+        self.bilinear = BiLinear(with_gates, with_gates, name="bilinear", plan=plan.bilinear)
+        self.nonlinearity = GatedNonlinearity(rep_out, name="gates", plan=plan.gate)
+
+    def __call__(self, x):
+        lin = self.linear(x)
+        return self.nonlinearity(self.bilinear(lin) + lin)
+
+
+class EMLP(_Module):
+    """Equivariant MLP: ``num_layers`` EMLP blocks (``block0``, ...) then an equivariant
+    linear ``readout``. ``ch``: an int width (spread by :func:`uniform_rep`), a
+    representation, or a list of them, one per hidden layer."""
+
+    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
+                 name: str | None = None):
+        super().__init__(name=name)
+        self.architecture = a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
+        self.blocks = [EMLPBlock(rin, rout, name=f"block{k}")
+                       for k, (rin, rout) in enumerate(a.blocks)]
+        self.readout = Linear(*a.readout, name="readout")
+
+    def __call__(self, x):
+        for block in self.blocks:
+            x = block(x)
+        return self.readout(x)
+
+
+class MLP(_Module):
+    """The non-equivariant baseline with the EMLP's signature: ``hk.Linear`` layers
+    ``layer0``, ... (Glorot-normal ``w`` of shape ``(n_in, n_out)``, zero ``b``) with Swish
+    between them, then ``readout``."""
+
+    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
+                 name: str | None = None):
+        super().__init__(name=name)
+        self.architecture = a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
+        glorot = hk.initializers.VarianceScaling(1.0, "fan_avg", "normal")
+        self.layers = [hk.Linear(n_out, w_init=glorot, name=f"layer{k}")
+                       for k, (_, n_out) in enumerate(a.layers)]
+        self.readout = hk.Linear(a.readout[1], w_init=glorot, name="readout")
+
+    def __call__(self, x):
+        ln.check_input(x, self.rep_in, "MLP")
+        for layer in self.layers:
+            x = jax.nn.silu(layer(x))
+        return self.readout(x)
+
+
+class Standardize(_Module):
+    """Wrap a model to standardize inputs (and un-standardize outputs) with dataset stats
+    ``(muin, sin)`` or ``(muin, sin, muout, sout)``. Build the model first and pass it in:
+    ``Standardize(EMLP(...), stats)(x)``; its parameters keep the model's names."""
+
+    def __init__(self, model, ds_stats, name: str | None = None):
+        super().__init__(name=name)
+        self.model = model
+        self.ds_stats = arch.check_stats(ds_stats)
+
+    def __call__(self, x):
+        return arch.standardize(self.model, self.ds_stats, x)
+
+
+for _cls in (Linear, BiLinear, GatedNonlinearity, EMLPBlock, EMLP, MLP, Standardize):
+    _cls.__repr__ = _repr  # after the class is made: Haiku's metaclass sets its own
+
+
+# ---------------------------------------------------------------------------------------------
+# Haiku's parameter dict <-> the core's tree
+
+
+def _infer_root(paths) -> str:
+    """The model's module path: the common prefix of ``paths``; for a single module path,
+    its parent (``emlp/~/readout`` → ``emlp``) or itself if top-level (a lone layer)."""
+    parts = [p.split(SEP) for p in paths]
+    if len(set(paths)) == 1:
+        return SEP.join(parts[0][:-1]) if len(parts[0]) > 1 else paths[0]
+    common = []
+    for level in zip(*parts, strict=False):
+        if len(set(level)) > 1:
+            break
+        common.append(level[0])
+    if not common:
+        raise ValueError(f"these parameters hold several top-level modules "
+                         f"({', '.join(sorted({p[0] for p in parts}))}); pass root= the "
+                         f"module path of the model")
+    return SEP.join(common)
+
+
+def _relative(path: str, root: str):
+    """The tree path of a module under ``root`` (a list), or None if not under it."""
+    if path == root:
+        return []
+    return path[len(root) + len(SEP):].split(SEP) if path.startswith(root + SEP) else None
+
+
+def export_params(params: Mapping, root: str | None = None) -> dict:
+    """Haiku's parameter dict (from ``init`` or training) as the core's tree (NumPy arrays).
+
+    ``root`` is the model's module path (``"emlp"``, or ``"net/~/emlp"`` for a model inside
+    your own module); by default the common prefix of all module paths. With ``root`` given,
+    modules outside it are left out.
+    """
+    if not params:
+        return {}
+    if root is None:
+        root = _infer_root(list(params))
+    tree: dict = {}
+    for path, leaves in params.items():
+        rel = _relative(path, root)
+        if rel is None:
+            continue
+        node = tree
+        for name in rel:
+            node = node.setdefault(name, {})
+        node.update({k: np.asarray(v) for k, v in leaves.items()})
+    if not tree:
+        raise ValueError(f"no module of these parameters is under {root!r}: "
+                         f"modules {', '.join(sorted(params))}")
+    return tree
+
+
+def import_params(params: Mapping | None, core: Mapping, root: str | None = None) -> dict:
+    """Haiku's parameter dict holding the core tree ``core`` (saved by any front).
+
+    ``params``: the model's current parameters (from ``init``); the tree is checked against
+    them (a clear ``ValueError`` names every misfit), dtypes are kept, and modules outside
+    ``root`` are kept. ``params=None`` builds the dict from ``core`` alone, unchecked, under
+    ``root`` (default ``"mlp"`` if the readout weight is a matrix, else ``"emlp"``).
+    Returns a new dict; Haiku's parameters are immutable.
+    """
+    if params is not None:
+        root = _infer_root(list(params)) if root is None else root
+        check_params(export_params(params, root), core)
+        out = {k: dict(v) for k, v in params.items()}
+    else:
+        if root is None:
+            readout = core.get("readout") if isinstance(core, Mapping) else None
+            if not isinstance(readout, Mapping) or "w" not in readout:
+                raise ValueError("without params, pass root= the module path of the model "
+                                 "these parameters belong to")
+            root = "mlp" if np.ndim(readout["w"]) == 2 else "emlp"
+        out = {}
+    for path, value in flatten_params(core).items():
+        *mods, leaf = path.split("/")
+        module = SEP.join([root, *mods])
+        like = out.get(module, {}).get(leaf)
+        out.setdefault(module, {})[leaf] = jnp.asarray(
+            value, dtype=None if like is None else like.dtype)
+    return out
