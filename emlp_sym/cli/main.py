@@ -46,6 +46,9 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--model", default="EMLP", choices=["EMLP", "MLP"])
     t.add_argument("--framework", default="objax", choices=FRAMEWORKS,
                    help="the front to build and train with (default objax, the seed's)")
+    t.add_argument("--compile", action="store_true",
+                   help="pytorch: torch.compile the model (faster steps after 30-60 s of "
+                        "compiling on CPU); the JAX fronts always jit")
     t.add_argument("--epochs", type=_positive_int, default=500)
     t.add_argument("--ch", type=_positive_int, default=384)
     t.add_argument("--num-layers", type=_positive_int, default=3)
@@ -77,7 +80,8 @@ def _train(args):
     from emlp_sym.cli.train import TrainConfig, train
 
     cfg = TrainConfig(dataset=args.dataset, group=args.group, model=args.model,
-                      framework=args.framework, epochs=args.epochs, ch=args.ch,
+                      framework=args.framework, compile=args.compile, epochs=args.epochs,
+                      ch=args.ch,
                       num_layers=args.num_layers,
                       batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                       n_train=args.n_train, n_test=args.n_test,

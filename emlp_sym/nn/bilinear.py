@@ -56,6 +56,7 @@ class PairTerm:
     n: int  # copies of t used: min(m_t, size(t))
     gather: np.ndarray | None  # t's layout -> (s_b, s_a) matrix layout; None if identity
     order: str  # "A" (features first) or "B" (coefficients first)
+    gram: bool  # "A" pair whose products are rows of type a's Gram matrix (see _use_gram)
 
 
 class OutputGroup(NamedTuple):
@@ -122,7 +123,9 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
             gather = None if W.canonical.is_identity else np.asarray(W.canonical.perm)
             cost_a, cost_b = _pair_costs(bi.m, bi.s, bo.m, bo.s, n)
             # ties (e.g. V→V) go to coefficients first: ~3% faster steps on XLA CPU
-            pairs.append(PairTerm(i, j, k, n, gather, "A" if cost_a < cost_b else "B"))
+            order = "A" if cost_a < cost_b else "B"
+            gram = order == "A" and _use_gram(k, i, n, bi.m, gather)
+            pairs.append(PairTerm(i, j, k, n, gather, order, gram))
     by_output, by_input, off = [], [], 0
     for j, bo in enumerate(outs):
         group = tuple(p for p in pairs if p.order == "A" and p.j == j)
@@ -155,7 +158,7 @@ def _copies_of_t(plan, parts, p: PairTerm):
     return Xt.reshape(Xt.shape[0], p.n, bo.s, bi.s)
 
 
-def _use_gram(p: PairTerm, m: int) -> bool:
+def _use_gram(k: int, i: int, n: int, m: int, gather) -> bool:
     """Whether a pair's products are rows of its input block's Gram matrix, cheap enough.
 
     A scalar output from a tensor type ``a`` uses ``t = a`` itself (``b ⊗ a* ≅ a``): the
@@ -164,7 +167,7 @@ def _use_gram(p: PairTerm, m: int) -> bool:
     (one with a transposed operand, the slowest kind on XLA CPU) for the ``n × m`` block;
     worth it while ``2 m² ≤ 3 n m`` multiply-adds.
     """
-    return p.k == p.i and p.gather is None and 2 * m <= 3 * p.n
+    return k == i and gather is None and 2 * m <= 3 * n
 
 
 @jax.custom_jvp
@@ -203,7 +206,7 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
         feats = []
         for p in group:
             bi = plan.in_blocks[p.i]
-            if _use_gram(p, bi.m):
+            if p.gram:
                 feats.append(_gram(parts[p.i])[:, : p.n, :].reshape(N, p.n * bi.m))
                 continue
             M = _copies_of_t(plan, parts, p)

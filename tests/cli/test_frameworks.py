@@ -33,7 +33,7 @@ def test_train_with_one_framework_evaluate_with_the_next(tmp_path, framework, mo
 @pytest.mark.parametrize("framework", FRAMEWORKS)
 def test_backend_seed_fixes_the_initial_parameters(framework):
     from emlp_sym.groups import SO
-    from emlp_sym.reps import V, Scalar
+    from emlp_sym.reps import Scalar, V
 
     def params(seed):
         b = get_backend(framework)("EMLP", Scalar + V, V, SO(3), 16, 1, None, seed)

@@ -1,0 +1,111 @@
+"""Every front's training step, side by side in one run (the seed's model: Inertia, SO(3)).
+
+Each framework's backend (``emlp_sym.cli.backends``: the front's own idiom, a jitted or
+compiled Adam step on the MSE) trains ``Standardize(EMLP(ch=384, num_layers=3))`` and the MLP
+of the same width, batch 500. Reported per front: construction (cold: solver caches emptied
+first), the first step (compilation), the median step, the step against the objax front's
+EMLP step and against the same front's MLP. The steps are timed in alternating rounds, and
+each ratio is the median of the per-round ratios, so a noisy neighbour slows all alike.
+
+    python benchmarks/bench_fronts.py [--rounds 7] [--steps 5] [--frameworks objax,flax,...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import os
+import platform
+import time
+
+import jax
+import numpy as np
+
+from emlp_sym.cli.backends import FRAMEWORKS, get_backend
+from emlp_sym.datasets import Inertia
+from emlp_sym.groups import SO
+from emlp_sym.solvers import clear_caches
+
+# the framework each front needs, to skip the fronts that are not installed
+NEEDS = {"objax": "objax", "flax": "flax", "linen": "flax", "haiku": "haiku",
+         "equinox": "equinox", "pytorch": "torch"}
+
+
+def variants(frameworks):
+    """(label, framework, model, backend options): PyTorch also runs compiled."""
+    out = []
+    for fw in frameworks:
+        out += [(fw, fw, "EMLP", {}), (f"{fw} MLP", fw, "MLP", {})]
+        if fw == "pytorch":
+            out += [("pytorch compiled", fw, "EMLP", {"compile": True}),
+                    ("pytorch compiled MLP", fw, "MLP", {"compile": True})]
+    return out
+
+
+def build(fw, model, options, ds, G, x, y, ch):
+    clear_caches()
+    t0 = time.perf_counter()
+    backend = get_backend(fw)(model, ds.rep_in, ds.rep_out, G, ch, 3, ds.stats, 0, **options)
+    built = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    backend.step(x, y, 3e-3)
+    first = time.perf_counter() - t0
+    return backend, built, first
+
+
+def median_step_ms(backend, x, y, steps):
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        backend.step(x, y, 3e-3)  # returns a float: the step has finished
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--ch", type=int, default=384)
+    ap.add_argument("--batch", type=int, default=500)
+    ap.add_argument("--steps", type=int, default=5, help="steps per round")
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    args = ap.parse_args()
+    frameworks = [f for f in args.frameworks.split(",")
+                  if importlib.util.find_spec(NEEDS[f]) is not None]
+    G, ds = SO(3), Inertia(max(args.batch, 1000))
+    x = np.resize(ds.X, (args.batch, ds.X.shape[1])).astype(np.float32)
+    y = np.resize(ds.Y, (args.batch, ds.Y.shape[1])).astype(np.float32)
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    versions = []
+    for mod in ("jax", "objax", "flax", "haiku", "equinox", "optax", "torch"):
+        if importlib.util.find_spec(mod) is not None:
+            versions.append(f"{mod} {importlib.import_module(mod).__version__}")
+    print(f"machine: {platform.machine()}, {cores} usable cores, {jax.devices()[0].platform}; "
+          f"{', '.join(versions)}\nInertia, SO(3), ch={args.ch}, 3 layers, batch {args.batch}, "
+          f"Adam; {args.rounds} alternating rounds of {args.steps} steps\n")
+
+    runs = {}
+    for label, fw, model, options in variants(frameworks):
+        runs[label] = dict(zip(("backend", "build", "first"),
+                               build(fw, model, options, ds, G, x, y, args.ch), strict=True))
+        runs[label]["fw"], runs[label]["model"] = fw, model
+    rounds = [{label: median_step_ms(r["backend"], x, y, args.steps)
+               for label, r in runs.items()} for _ in range(args.rounds)]
+
+    def ratio(a, b):
+        return float(np.median([r[a] / r[b] for r in rounds]))
+
+    print("| front | construction (s) | first step (s) | step (ms) | vs objax EMLP "
+          "| vs its MLP |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for label, r in runs.items():
+        step = float(np.median([rd[label] for rd in rounds]))
+        vs_objax = f"{ratio(label, 'objax'):.2f}×" if r["model"] == "EMLP" else ""
+        mlp = f"{label} MLP" if label != "pytorch compiled" else "pytorch compiled MLP"
+        vs_mlp = f"{ratio(label, mlp):.2f}×" if mlp in runs and r["model"] == "EMLP" else ""
+        print(f"| {label} | {r['build']:.2f} | {r['first']:.2f} | {step:.2f} | {vs_objax} "
+              f"| {vs_mlp} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,295 @@
+"""The PyTorch front: ``torch.nn.Module`` s on torch tensors, trained with torch's autograd.
+
+Unlike the JAX fronts, which call the core's apply functions, these modules run the core's
+plans through a torch port of its maths (:mod:`emlp_sym.nn._torch_ops`): no JAX runs in the
+forward or backward pass (JAX solves the bases once, when a layer is built). The coefficients
+are ``nn.Parameter`` s named as in the core's parameter tree (``block0.linear.w``, ...,
+``readout.b``); bases and permutations are non-persistent buffers, so ``state_dict()`` holds
+just the parameters and ``.to(device)`` / ``.double()`` move everything. Initial values come
+from the global torch seed (``torch.manual_seed``) or a ``generator=``, drawn like the core's
+(normal · ``weight_std`` and uniform · ``bias_scale`` for Linear, standard normal for
+BiLinear). Modules take float tensors ``(..., n_in)``; ``torch.compile`` works on all of them.
+
+>>> import torch
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+>>> model(torch.ones(2, 4)).shape
+torch.Size([2, 9])
+>>> sorted(export_params(model)["block0"])
+['bilinear', 'linear']
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from emlp_sym.nn import architecture as arch
+from emlp_sym.nn._optional import require
+from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.bilinear import bilinear_plan
+from emlp_sym.nn.gates import gate_plan
+from emlp_sym.nn.linear import check_input, linear_plan
+from emlp_sym.nn.params import check_params, flatten_params, unflatten_params
+from emlp_sym.reps.expr import Rep
+
+torch = require("torch", extra="torch", front="pytorch")
+nn = torch.nn
+
+from emlp_sym.nn import _torch_ops as ops  # noqa: E402  (after the check that torch is there)
+
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
+           "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+
+Generator = torch.Generator
+
+
+def _check(x, n: int, rep: Rep, layer: str) -> None:
+    """The core's input check, against a size computed once (``Rep.size()`` is not free)."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{layer} expects a torch tensor, got {type(x).__name__}")
+    if x.ndim < 1 or x.shape[-1] != n:
+        check_input(x, rep, layer)
+
+
+def _buffers(module: nn.Module, prefix: str, arrays) -> list[str]:
+    """Register arrays as non-persistent float32 buffers ``prefix0, prefix1, ...``."""
+    names = [f"{prefix}{k}" for k in range(len(arrays))]
+    for name, a in zip(names, arrays, strict=True):
+        module.register_buffer(name, torch.as_tensor(a, dtype=torch.float32), persistent=False)
+    return names
+
+
+def _sizes(blocks) -> list[int]:
+    return [blk.m * blk.s for blk in blocks]
+
+
+class Linear(nn.Module):
+    """Equivariant linear layer ``rep_in → rep_out``. ``w`` and ``b`` are the coefficients of
+    the weight and bias in their equivariant bases (the core's ``LinearPlan``); the forward pass
+    builds the dense weight from them and applies it with ``F.linear``."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
+        super().__init__()
+        self.plan = plan = linear_plan(rep_in, rep_out)
+        self.rep_in, self.rep_out = rep_in, rep_out
+        self.n_in, self.n_out = rep_in.size(), rep_out.size()
+        self.w = nn.Parameter(torch.empty(plan.num_weights))
+        self.b = nn.Parameter(torch.empty(plan.num_biases))
+        self._bases = _buffers(self, "basis", [t.basis for t in plan.weight_terms])
+        self._bias_bases = _buffers(self, "bias_basis", [t.basis for t in plan.bias_terms])
+        inv = None if plan.in_gather is None else np.argsort(plan.in_gather)
+        self.rows = ops.Join(plan.out_gather, [self.n_out], dim=0)
+        self.cols = ops.Join(inv, [self.n_in], dim=1)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Generator | None = None) -> None:
+        with torch.no_grad():
+            self.w.normal_(0.0, self.plan.weight_std, generator=generator)
+            self.b.uniform_(0.0, self.plan.bias_scale, generator=generator)
+
+    def weight(self) -> torch.Tensor:
+        """The dense ``(n_out, n_in)`` weight matrix in the user's layouts."""
+        W = ops.linear_weight(self.plan, self.w, [getattr(self, n) for n in self._bases])
+        return self.rows([self.cols([W])])
+
+    def bias(self) -> torch.Tensor:
+        """The bias vector in the user's layout."""
+        b = ops.linear_bias(self.plan, self.b, [getattr(self, n) for n in self._bias_bases])
+        return self.rows([b])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
+        _check(x, self.n_in, self.rep_in, "Linear")
+        return nn.functional.linear(x, self.weight(), self.bias())
+
+    def extra_repr(self) -> str:
+        return f"{self.rep_in} → {self.rep_out}"
+
+
+class BiLinear(nn.Module):
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``; ``w`` in the core's
+    ``BiLinearPlan`` layout, so parameters travel between fronts."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
+        super().__init__()
+        self.plan = plan = bilinear_plan(rep_in, rep_out)
+        self.rep_in, self.rep_out = rep_in, rep_out
+        self.n_in, self.n_out = rep_in.size(), rep_out.size()
+        self.w = nn.Parameter(torch.empty(plan.num_weights))
+        self.inputs = ops.Blocks(plan.in_gather, _sizes(plan.in_blocks))
+        self.outputs = ops.Join(plan.out_gather, _sizes(plan.out_blocks))
+        self.gathers = [None if p.gather is None else ops.Blocks(p.gather, [len(p.gather)])
+                        for p in ops.pair_terms(plan)]
+        if any(g is not None for g in self.gathers):  # registered, for their buffers
+            self._gathers = nn.ModuleList(g for g in self.gathers if g is not None)
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Generator | None = None) -> None:
+        with torch.no_grad():
+            self.w.normal_(generator=generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
+        _check(x, self.n_in, self.rep_in, "BiLinear")
+        batch, N = x.shape[:-1], math.prod(x.shape[:-1])
+        if not self.plan.out_blocks:
+            return x.new_zeros(*batch, 0)
+        ys = ops.bilinear(self.plan, self.w, self.inputs(x.reshape(N, self.n_in)), self.gathers)
+        y = self.outputs([x.new_zeros(N, blk.m * blk.s) if v is None else v
+                          for v, blk in zip(ys, self.plan.out_blocks, strict=True)])
+        return y.reshape(*batch, self.n_out)
+
+    def extra_repr(self) -> str:
+        return f"{self.rep_in} → {self.rep_out}"
+
+
+class GatedNonlinearity(nn.Module):
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+
+    def __init__(self, rep: Rep):
+        super().__init__()
+        self.rep, self.plan = rep, gate_plan(rep)
+        self.inputs = ops.gate_blocks(self.plan)
+        self.outputs = ops.Join(self.plan.to_user, [s.m * s.s for s in self.plan.segments])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """``x``: ``(..., gated(rep).size())`` → ``(..., rep.size())``."""
+        plan = self.plan
+        if not isinstance(x, torch.Tensor) or x.ndim < 1 \
+                or x.shape[-1] != plan.size + plan.n_gates:
+            raise ValueError(f"GatedNonlinearity expects gated({plan.rep}) inputs (last "
+                             f"dimension {plan.size + plan.n_gates}), got shape "
+                             f"{tuple(getattr(x, 'shape', ()))}")
+        if not plan.segments:
+            return x[..., :0]
+        return self.outputs(ops.gates(plan, self.inputs(x)))
+
+    def extra_repr(self) -> str:
+        return f"gated({self.rep}) → {self.rep}"
+
+
+class EMLPBlock(nn.Module):
+    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity."""
+
+    def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
+        super().__init__()
+        with_gates = gated(rep_out)
+        self.linear = Linear(rep_in, with_gates, generator=generator)
+        self.bilinear = BiLinear(with_gates, with_gates, generator=generator)
+        self.nonlinearity = GatedNonlinearity(rep_out)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        lin = self.linear(x)
+        return self.nonlinearity(self.bilinear(lin) + lin)
+
+
+class EMLP(nn.Sequential):
+    """Equivariant MLP: ``block0``, ``block1``, ... (:class:`EMLPBlock`), then a ``readout``
+    :class:`Linear`.
+
+    ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation, or a
+    list of them, one per hidden layer; ``rep_in`` / ``rep_out`` may be unbound (``V**2``) or
+    functions of the group (``ds.rep_in``), as in the seed.
+    """
+
+    def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
+                 generator: Generator | None = None):
+        a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        layers = OrderedDict((f"block{k}", EMLPBlock(rin, rout, generator=generator))
+                             for k, (rin, rout) in enumerate(a.blocks))
+        layers["readout"] = Linear(*a.readout, generator=generator)
+        super().__init__(layers)
+        self.architecture, self.G, self.rep_in, self.rep_out = a, group, a.rep_in, a.rep_out
+
+
+class MLP(nn.Sequential):
+    """The non-equivariant baseline with the EMLP's signature: ``torch.nn.Linear`` layers
+    ``layer0``, ``layer1``, ... each followed by Swish (``act0``, ...), then ``readout``."""
+
+    def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
+                 generator: Generator | None = None):
+        a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        layers = OrderedDict()
+        for k, (n_in, n_out) in enumerate(a.layers):
+            layers[f"layer{k}"], layers[f"act{k}"] = nn.Linear(n_in, n_out), nn.SiLU()
+        layers["readout"] = nn.Linear(*a.readout)
+        super().__init__(layers)
+        self.architecture, self.G, self.rep_in, self.rep_out = a, group, a.rep_in, a.rep_out
+        if generator is not None:  # nn.Linear's own initialization, drawn from the generator
+            with torch.no_grad():
+                for layer in self:
+                    if isinstance(layer, nn.Linear):
+                        bound = 1 / math.sqrt(layer.in_features) if layer.in_features else 0.0
+                        layer.weight.uniform_(-bound, bound, generator=generator)
+                        layer.bias.uniform_(-bound, bound, generator=generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check(x, self.architecture.widths[0], self.rep_in, "MLP")
+        return super().forward(x)
+
+
+_STATS = ("muin", "sin", "muout", "sout")
+
+
+class Standardize(nn.Module):
+    """Wrap a model to standardize inputs (and un-standardize outputs) with dataset stats.
+
+    ``ds_stats`` is ``(muin, sin)`` or ``(muin, sin, muout, sout)``, kept as buffers (saved in
+    ``state_dict()``, as ``BatchNorm`` keeps its statistics).
+    """
+
+    def __init__(self, model: nn.Module, ds_stats):
+        super().__init__()
+        self.model = model
+        stats = arch.check_stats(ds_stats)
+        self._stats = _STATS[: len(stats)]
+        for name, s in zip(self._stats, stats, strict=True):
+            self.register_buffer(name, torch.as_tensor(s))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return arch.standardize(self.model, [getattr(self, n) for n in self._stats], x)
+
+
+# ---------------------------------------------------------------------------------------------
+# The core's parameter tree: the modules' own parameter names, except the MLP's nn.Linear,
+# whose ``weight`` is ``(n_out, n_in)`` (the tree's ``w`` is its transpose) and ``bias`` is b.
+
+_MODELS = (Linear, BiLinear, EMLPBlock, EMLP, MLP)
+_TORCH_NAMES = {"weight": "w", "bias": "b"}
+
+
+def _leaves(obj):
+    """``(path in the core tree, parameter, transposed?)`` for every parameter of ``obj``."""
+    model = obj.model if isinstance(obj, Standardize) else obj
+    if not isinstance(model, _MODELS):
+        raise TypeError(f"expected an emlp_sym PyTorch model (EMLP, MLP, a layer or "
+                        f"Standardize), got {type(obj).__name__}")
+    for name, p in model.named_parameters():
+        *parents, leaf = name.split(".")
+        yield "/".join([*parents, _TORCH_NAMES.get(leaf, leaf)]), p, leaf == "weight"
+
+
+def export_params(obj) -> dict:
+    """The model's parameters as the core's tree of NumPy arrays (``emlp_sym.nn.save_params``
+    writes it; every front's ``import_params`` reads it)."""
+    flat = {}
+    for path, p, transposed in _leaves(obj):
+        a = p.detach().cpu().numpy()
+        flat[path] = np.ascontiguousarray(a.T) if transposed else a.copy()
+    return unflatten_params(flat)
+
+
+def import_params(obj, params):
+    """Load a core parameter tree (saved by any front) into ``obj`` in place; returns ``obj``.
+    Raises a ``ValueError`` naming every missing, extra or misshapen entry."""
+    check_params(export_params(obj), params)
+    flat = flatten_params(params)
+    with torch.no_grad():
+        for path, p, transposed in _leaves(obj):
+            a = np.asarray(flat[path])
+            p.copy_(torch.as_tensor(a.T if transposed else a, dtype=p.dtype))
+    return obj

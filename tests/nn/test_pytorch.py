@@ -1,0 +1,332 @@
+"""The PyTorch front: equivariance (Hypothesis), parity with the core, the torch port's own
+gradients, training, parameters, torch.compile and the backend."""
+
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from layer_cases import (
+    core_emlp_outputs,
+    core_mlp_outputs,
+    random_params,
+    rel_diff,
+    rep_pairs,
+    small_emlp_case,
+)
+
+import emlp_sym.nn as enn
+from emlp_sym.errors import RepError
+from emlp_sym.groups import SO, SO13, O, S, Z
+from emlp_sym.nn.bilinear import bilinear_apply
+from emlp_sym.nn.linear import dense_weight, linear_apply
+from emlp_sym.reps import Scalar, T, V
+from emlp_sym.testing import assert_equivariant
+
+torch = pytest.importorskip("torch")
+from emlp_sym.cli.backends.pytorch import Backend  # noqa: E402
+from emlp_sym.nn import pytorch as P  # noqa: E402
+
+torch.set_num_threads(1)  # the tests' tensors are small: threads only add overhead
+TOL = 1e-5  # float32
+
+# torch's own modules for forward-mode AD and inductor still call torch.jit.script(_method)
+pytestmark = pytest.mark.filterwarnings(
+    "ignore:`torch.jit.script:DeprecationWarning:torch.jit._script")
+
+
+def as_numpy_fn(module):
+    """The module as a function of NumPy (or JAX) arrays, for ``assert_equivariant``."""
+
+    def f(x):
+        with torch.no_grad():
+            return module(torch.tensor(np.asarray(x), dtype=torch.float32)).numpy()
+
+    return f
+
+
+def seeded(seed):
+    return torch.Generator().manual_seed(seed)
+
+
+def _adam_steps(model, x, y, n, lr=1e-2):
+    opt = torch.optim.Adam(model.parameters(), lr=lr)
+    x, y = torch.as_tensor(x), torch.as_tensor(y)
+    losses = []
+    for _ in range(n):
+        opt.zero_grad()
+        loss = ((model(x) - y) ** 2).mean()
+        loss.backward()
+        opt.step()
+        losses.append(loss.item())
+    return losses
+
+
+@given(rep_pairs(), st.integers(0, 2**16))
+def test_linear_is_equivariant(pair, seed):
+    G, rin, rout = pair
+    layer = P.Linear(rin, rout, generator=seeded(seed))
+    assert_equivariant(as_numpy_fn(layer), rin, rout, G, seed=seed, rtol=TOL)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_bilinear_is_equivariant(pair, seed):
+    G, rin, rout = pair
+    layer = P.BiLinear(rin, rout, generator=seeded(seed))
+    assert_equivariant(as_numpy_fn(layer), rin, rout, G, seed=seed, rtol=TOL)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_gated_nonlinearity_and_block_are_equivariant(pair, seed):
+    G, rin, rout = pair
+    gate = P.GatedNonlinearity(rout)
+    assert_equivariant(as_numpy_fn(gate), enn.gated(rout), rout, G, seed=seed, rtol=TOL)
+    block = P.EMLPBlock(rin, rout, generator=seeded(seed))
+    assert_equivariant(as_numpy_fn(block), rin, rout, G, seed=seed, rtol=TOL)
+
+
+@given(rep_pairs(max_size=30), st.integers(0, 2**16))
+def test_layers_compute_what_the_core_computes(pair, seed):
+    """The torch port of Linear and BiLinear, on the core's parameters, gives the core's
+    outputs (every contraction order, Gram products and gathers of the plans)."""
+    G, rin, rout = pair
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((3, rin.size())).astype(np.float32)
+    lin = P.Linear(rin, rout, generator=seeded(seed))
+    with torch.no_grad():
+        lin.b.add_(0.5)  # a nonzero bias in every invariant direction
+        got = lin(torch.as_tensor(x)).numpy()
+    w, b = (jnp.asarray(p.detach().numpy()) for p in (lin.w, lin.b))
+    assert rel_diff(got, linear_apply(lin.plan, w, b, jnp.asarray(x))) < TOL
+    bil = P.BiLinear(rin, rout, generator=seeded(seed))
+    with torch.no_grad():
+        got = bil(torch.as_tensor(x)).numpy()
+    core = bilinear_apply(bil.plan, jnp.asarray(bil.w.detach().numpy()), jnp.asarray(x))
+    assert rel_diff(got, core) < TOL or np.abs(core).max() == 0 == np.abs(got).max()
+
+
+@settings(max_examples=5)
+@given(st.sampled_from([SO(3), O(3), S(4), Z(3), SO13()]), st.integers(0, 2**16))
+def test_emlp_equivariant_before_and_after_training(G, seed):
+    rin, rout = (2 * Scalar + 2 * V)(G), T(1, 1)(G)
+    model = P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(seed))
+    if G == SO13():  # boosts amplify float32 rounding past 1e-5: check the maths in float64
+        model = model.double()
+    f = as_numpy_fn(model) if G != SO13() else (
+        lambda x: model(torch.tensor(np.asarray(x), dtype=torch.float64)).detach().numpy())
+    assert_equivariant(f, rin, rout, G, seed=seed, rtol=TOL)
+    rng = np.random.default_rng(seed)
+    dtype = next(model.parameters()).dtype
+    x = torch.as_tensor(rng.standard_normal((16, rin.size())), dtype=dtype)
+    y = torch.as_tensor(rng.standard_normal((16, rout.size())), dtype=dtype)
+    losses = _adam_steps(model, x, y, 5)
+    assert losses[-1] < losses[0]
+    assert_equivariant(f, rin, rout, G, seed=seed + 1, rtol=TOL)
+
+
+def test_gradients_reach_every_parameter():
+    G, rin, rout, x = small_emlp_case()
+    model = P.Standardize(P.EMLP(rin, rout, G, ch=30, num_layers=2),
+                          (np.zeros(rin.size()), np.ones(rin.size())))
+    (model(torch.as_tensor(x)) ** 2).sum().backward()
+    for name, p in model.named_parameters():
+        assert p.grad is not None and p.grad.abs().max() > 0, f"no gradient reaches {name}"
+    assert [n for n, _ in model.named_buffers() if n in ("muin", "sin")] == ["muin", "sin"]
+
+
+def test_the_ports_derivatives_pass_gradcheck():
+    """The hand-written derivatives (dense weight, per-example products, Gram matrix), reverse
+    and forward mode, against finite differences to second order, in float64."""
+    G = SO13()  # duals that do not fold: gathers between t's layout and the matrix layout
+    rep = (Scalar + V + V.T + V.T * V + V * V.T + V**2)(G)
+    for layer in (P.Linear(rep, (V + V.T + Scalar)(G)), P.BiLinear(rep, rep),
+                  P.BiLinear((Scalar + 4 * V)(SO(3)), (Scalar + 2 * V + V**2)(SO(3)))):
+        layer = layer.double()
+        xs = torch.randn(2, layer.n_in, dtype=torch.float64, requires_grad=True)
+        w = layer.w.detach().clone().requires_grad_()
+
+        def f(w, xs, layer=layer):
+            return torch.func.functional_call(layer, {"w": w}, (xs,))
+
+        assert torch.autograd.gradcheck(f, (w, xs), check_forward_ad=True)
+        assert torch.autograd.gradgradcheck(f, (w, xs))
+
+
+def test_torch_func_transforms():
+    """Hamiltonian networks differentiate the model twice: ``torch.func`` works through the
+    port's autograd Functions (forward mode, reverse mode, vmap)."""
+    G = SO(3)
+    rin = (2 * Scalar + 2 * V + V**2)(G)
+    model = P.EMLP(rin, Scalar(G), G, ch=30, num_layers=1).double()
+    x = torch.randn(rin.size(), dtype=torch.float64)
+    H = torch.func.hessian(lambda x: model(x)[0])(x)
+    assert torch.allclose(H, H.T, atol=1e-10)
+    assert torch.allclose(H, torch.autograd.functional.hessian(lambda x: model(x)[0], x))
+    assert torch.allclose(torch.func.jacfwd(model)(x), torch.func.jacrev(model)(x))
+    xs = torch.randn(4, rin.size(), dtype=torch.float64)
+    assert torch.allclose(torch.func.vmap(model)(xs), model(xs))
+
+
+@pytest.mark.parametrize("kind", ["EMLP", "MLP"])
+def test_parity_with_the_core(kind):
+    G, rin, rout, x = small_emlp_case()
+    model = getattr(P, kind)(rin, rout, G, ch=24, num_layers=2)
+    params = random_params(P.export_params(model), seed=3)
+    assert P.import_params(model, params) is model
+    core = (core_emlp_outputs if kind == "EMLP" else core_mlp_outputs)(rin, rout, G, params, x)
+    with torch.no_grad():
+        assert rel_diff(model(torch.as_tensor(x)).numpy(), core) < TOL
+
+
+def test_linear_weight_is_the_cores_dense_weight():
+    G = SO13()
+    rin, rout = (Scalar + V + V.T * V)(G), (V + V.T)(G)
+    layer = P.Linear(rin, rout)
+    W = dense_weight(layer.plan, jnp.asarray(layer.w.detach().numpy()))
+    assert rel_diff(layer.weight().detach().numpy(), W) < TOL
+
+
+@pytest.mark.parametrize("kind", ["EMLP", "MLP"])
+def test_export_import_round_trip(kind, tmp_path):
+    G, rin, rout, x = small_emlp_case()
+    stats = (np.full(rin.size(), 0.1), np.full(rin.size(), 2.0))
+    a = P.Standardize(getattr(P, kind)(rin, rout, G, ch=24, num_layers=2, generator=seeded(0)),
+                      stats)
+    b = P.Standardize(getattr(P, kind)(rin, rout, G, ch=24, num_layers=2, generator=seeded(1)),
+                      stats)
+    xs = torch.as_tensor(x)
+    assert not torch.equal(a(xs), b(xs))
+    enn.save_params(tmp_path / "p.npz", P.export_params(a))
+    P.import_params(b, enn.load_params(tmp_path / "p.npz"))
+    assert torch.equal(a(xs), b(xs))
+    assert isinstance(P.export_params(b)["readout"]["w"], np.ndarray)
+
+
+def test_state_dict_holds_the_cores_parameters_by_name():
+    G, rin, rout, x = small_emlp_case()
+    model = P.EMLP(rin, rout, G, ch=24, num_layers=2)
+    flat = enn.params.flatten_params(P.export_params(model))
+    state = model.state_dict()
+    assert sorted(state) == sorted(k.replace("/", ".") for k in flat)  # no bases, no indices
+    for k, v in flat.items():
+        assert np.array_equal(state[k.replace("/", ".")].numpy(), v)
+    other = P.EMLP(rin, rout, G, ch=24, num_layers=2)
+    other.load_state_dict(state)
+    xs = torch.as_tensor(x)
+    assert torch.equal(other(xs), model(xs))
+    mlp = P.MLP(rin, rout, G, ch=24, num_layers=2)
+    assert P.export_params(mlp)["layer0"]["w"].shape == (rin.size(), 24)  # nn.Linear transposed
+
+
+def test_initialization_follows_the_torch_seed_and_the_cores_distributions():
+    G, rin, rout, _ = small_emlp_case()
+    torch.manual_seed(5)
+    a = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2))
+    torch.manual_seed(5)
+    b = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2))
+    c = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(5)))
+    d = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(5)))
+    flat = enn.params.flatten_params
+    assert all(np.array_equal(u, v) for u, v in zip(flat(a).values(), flat(b).values(),
+                                                      strict=True))
+    assert all(np.array_equal(u, v) for u, v in zip(flat(c).values(), flat(d).values(),
+                                                      strict=True))
+    big = P.Linear(enn.uniform_rep(384, SO(3)), enn.uniform_rep(384, SO(3)), generator=seeded(0))
+    w, b = big.w.detach().numpy(), big.b.detach().numpy()
+    assert abs(w.std() / big.plan.weight_std - 1) < 0.05 and abs(w.mean()) < 0.05 * w.std()
+    assert b.min() >= 0 and b.max() <= big.plan.bias_scale
+    bil = P.BiLinear(enn.uniform_rep(100, SO(3)), enn.uniform_rep(100, SO(3)))
+    assert abs(bil.w.detach().std().item() - 1) < 0.05
+
+
+def test_dtype_moves_bases_and_batch_shapes_are_kept():
+    G, rin, rout, x = small_emlp_case()
+    model = P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(0))
+    y32 = model(torch.as_tensor(x)).detach()
+    model.double()
+    assert all(b.dtype == torch.float64 for b in model.buffers() if b.is_floating_point())
+    y64 = model(torch.as_tensor(x, dtype=torch.float64)).detach()
+    assert rel_diff(y32.numpy(), y64.numpy()) < TOL
+    xs = torch.as_tensor(x, dtype=torch.float64)
+    assert model(xs[0]).shape == (rout.size(),)
+    assert model(xs.reshape(5, 1, -1)).shape == (5, 1, rout.size())
+    assert rel_diff(model(xs[0]).detach().numpy(), y64[0].numpy()) < 1e-12
+
+
+def test_torch_compile_gives_the_eager_outputs_and_gradients():
+    """A small EMLP under ``torch.compile`` (inductor): about 10 s to compile on 2 CPU cores."""
+    G = SO(3)
+    model = P.EMLP(Scalar + V, V**2, G, ch=24, num_layers=1, generator=seeded(0))
+    x = torch.randn(6, 4)
+    compiled = torch.compile(model)
+    y = compiled(x)
+    y.square().sum().backward()
+    grads = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    y_eager = model(x)
+    y_eager.square().sum().backward()
+    assert rel_diff(y.detach().numpy(), y_eager.detach().numpy()) < TOL
+    for g, p in zip(grads, model.parameters(), strict=True):
+        assert rel_diff(g.numpy(), p.grad.numpy()) < 1e-4
+
+
+def test_backend_trains_and_moves_parameters():
+    G, rin, rout, x = small_emlp_case()
+    y = np.random.default_rng(1).standard_normal((5, rout.size())).astype(np.float32)
+    stats = (np.zeros(rin.size()), np.ones(rin.size()), np.zeros(rout.size()),
+             np.ones(rout.size()))
+    for kind in ("EMLP", "MLP"):
+        backend = Backend(kind, rin, rout, G, 24, 2, stats, seed=0)
+        losses = [backend.step(x, y, 3e-3) for _ in range(4)]
+        losses += [backend.step(x, y, 1e-2) for _ in range(4)]
+        assert losses[-1] < losses[0]
+        assert backend.loss(x, y) < losses[0]
+        other = Backend(kind, rin, rout, G, 24, 2, stats, seed=1)
+        assert not np.allclose(other.predict(x), backend.predict(x))
+        other.import_params(backend.export_params())
+        assert np.array_equal(other.predict(x), backend.predict(x))
+        assert Backend(kind, rin, rout, G, 24, 2, stats, seed=0).loss(x, y) == losses[0]
+
+
+@pytest.mark.parametrize("layer", ["Linear", "BiLinear"])
+def test_layers_accept_empty_reps(layer):
+    G = SO(3)
+    empty, vec = (0 * V)(G), (Scalar + V)(G)
+    for rin, rout in ((empty, vec), (vec, empty), (empty, empty)):
+        out = getattr(P, layer)(rin, rout)(torch.zeros(2, rin.size()))
+        assert out.shape == (2, rout.size())
+    assert P.GatedNonlinearity(empty)(torch.zeros(2, 0)).shape == (2, 0)
+
+
+class TestBadInput:
+    def test_wrong_input_size_names_the_rep(self):
+        with pytest.raises(ValueError, match=r"Linear expects inputs of rep V² \(last dimension 9"):
+            P.Linear((V**2)(SO(3)), V(SO(3)))(torch.ones(2, 4))
+        with pytest.raises(ValueError, match=r"V² \(last dimension 9\)"):
+            P.EMLP(V**2, V, SO(3), ch=16, num_layers=1)(torch.ones(4))
+        with pytest.raises(ValueError, match=r"MLP expects inputs of rep V"):
+            P.MLP(V, V, SO(3), ch=8, num_layers=1)(torch.ones(2, 4))
+        with pytest.raises(ValueError, match=r"GatedNonlinearity expects gated"):
+            P.GatedNonlinearity(V(SO(3)))(torch.ones(2, 3))
+
+    def test_arrays_that_are_not_tensors(self):
+        with pytest.raises(TypeError, match="torch tensor, got ndarray"):
+            P.Linear(V(SO(3)), V(SO(3)))(np.ones((2, 3), np.float32))
+
+    def test_unbound_rep_to_layer(self):
+        with pytest.raises(RepError, match="bound"):
+            P.Linear(V, V)
+
+    def test_rep_of_the_wrong_group(self):
+        with pytest.raises(RepError, match="SO\\(3\\)"):
+            P.EMLP(V(S(3)), V, SO(3), ch=16, num_layers=1)
+
+    def test_mismatched_parameters_name_the_entry(self):
+        model = P.EMLP(V, V, SO(3), ch=16, num_layers=1)
+        params = P.export_params(model)
+        params["readout"]["w"] = np.zeros(3)
+        del params["block0"]["bilinear"]
+        with pytest.raises(ValueError, match="missing block0/bilinear/w.*readout/w has shape"):
+            P.import_params(model, params)
+        with pytest.raises(TypeError, match="PyTorch model"):
+            P.export_params(torch.nn.Linear(2, 2))
