@@ -7,6 +7,10 @@ first), the first step (compilation), the median step, the step against the obja
 EMLP step and against the same front's MLP. The steps are timed in alternating rounds, and
 each ratio is the median of the per-round ratios, so a noisy neighbour slows all alike.
 
+PyTorch runs in a process of its own (same rounds, against its own MLP): interleaved with XLA's
+steps in one process, torch's OpenMP threads and XLA's spinning thread pool starve each other
+(steps 10-100× slower on 2 cores), which measures the interleaving, not the front.
+
     python benchmarks/bench_fronts.py [--rounds 7] [--steps 5] [--frameworks objax,flax,...]
 """
 
@@ -16,6 +20,8 @@ import argparse
 import importlib.util
 import os
 import platform
+import subprocess
+import sys
 import time
 
 import jax
@@ -69,9 +75,13 @@ def main():
     ap.add_argument("--steps", type=int, default=5, help="steps per round")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
+    ap.add_argument("--table-only", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     frameworks = [f for f in args.frameworks.split(",")
                   if importlib.util.find_spec(NEEDS[f]) is not None]
+    torch_apart = "pytorch" in frameworks and len(frameworks) > 1
+    if torch_apart:
+        frameworks.remove("pytorch")
     G, ds = SO(3), Inertia(max(args.batch, 1000))
     x = np.resize(ds.X, (args.batch, ds.X.shape[1])).astype(np.float32)
     y = np.resize(ds.Y, (args.batch, ds.Y.shape[1])).astype(np.float32)
@@ -80,9 +90,11 @@ def main():
     for mod in ("jax", "objax", "flax", "haiku", "equinox", "optax", "torch"):
         if importlib.util.find_spec(mod) is not None:
             versions.append(f"{mod} {importlib.import_module(mod).__version__}")
-    print(f"machine: {platform.machine()}, {cores} usable cores, {jax.devices()[0].platform}; "
-          f"{', '.join(versions)}\nInertia, SO(3), ch={args.ch}, 3 layers, batch {args.batch}, "
-          f"Adam; {args.rounds} alternating rounds of {args.steps} steps\n")
+    if not args.table_only:
+        print(f"machine: {platform.machine()}, {cores} usable cores, "
+              f"{jax.devices()[0].platform}; {', '.join(versions)}\nInertia, SO(3), "
+              f"ch={args.ch}, 3 layers, batch {args.batch}, Adam; {args.rounds} alternating "
+              f"rounds of {args.steps} steps\n")
 
     runs = {}
     for label, fw, model, options in variants(frameworks):
@@ -95,17 +107,24 @@ def main():
     def ratio(a, b):
         return float(np.median([r[a] / r[b] for r in rounds]))
 
-    print("| front | construction (s) | first step (s) | step (ms) | vs objax EMLP "
-          "| vs its MLP |")
-    print("|---|---:|---:|---:|---:|---:|")
+    if not args.table_only:
+        print("| front | construction (s) | first step (s) | step (ms) | vs objax EMLP "
+              "| vs its MLP |")
+        print("|---|---:|---:|---:|---:|---:|")
     for label, r in runs.items():
         step = float(np.median([rd[label] for rd in rounds]))
-        vs_objax = f"{ratio(label, 'objax'):.2f}×" if r["model"] == "EMLP" else ""
+        vs_objax = (f"{ratio(label, 'objax'):.2f}×" if r["model"] == "EMLP" and "objax" in runs
+                    else "")
         mlp = f"{label} MLP" if label != "pytorch compiled" else "pytorch compiled MLP"
         vs_mlp = f"{ratio(label, mlp):.2f}×" if mlp in runs and r["model"] == "EMLP" else ""
         print(f"| {label} | {r['build']:.2f} | {r['first']:.2f} | {step:.2f} | {vs_objax} "
-              f"| {vs_mlp} |")
+              f"| {vs_mlp} |", flush=True)
+    if torch_apart:
+        subprocess.run([sys.executable, __file__, "--frameworks", "pytorch", "--table-only",
+                        "--ch", str(args.ch), "--batch", str(args.batch),
+                        "--steps", str(args.steps), "--rounds", str(args.rounds)], check=True)
 
 
 if __name__ == "__main__":
     main()
+

@@ -330,3 +330,20 @@ class TestBadInput:
             P.import_params(model, params)
         with pytest.raises(TypeError, match="PyTorch model"):
             P.export_params(torch.nn.Linear(2, 2))
+
+
+def test_openmp_waits_passively_beside_jax():
+    """Imported before torch, the front makes OpenMP wait passively (spinning OpenMP threads
+    and XLA's pool starve each other), unless the user chose a policy."""
+    import os
+    import subprocess
+    import sys
+
+    code = "import emlp_sym.nn.pytorch, os; print(os.environ.get('OMP_WAIT_POLICY'))"
+    env = {k: v for k, v in os.environ.items() if k != "OMP_WAIT_POLICY"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env).stdout.split()
+    assert out == ["PASSIVE"]
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env=env | {"OMP_WAIT_POLICY": "ACTIVE"}).stdout.split()
+    assert out == ["ACTIVE"]
