@@ -32,6 +32,7 @@ class TrainConfig:
     group: str | None = None  # None: the dataset's own symmetry
     model: str = "EMLP"
     framework: str = "objax"
+    compile: bool = False  # pytorch: torch.compile the model (the JAX fronts always jit)
     epochs: int = 500
     ch: int = 384
     num_layers: int = 3
@@ -78,9 +79,10 @@ def build(cfg: TrainConfig):
     ds_cls = DATASETS[cfg.dataset]
     trainset, testset = ds_cls(cfg.n_train, seed=cfg.seed), ds_cls(cfg.n_test, seed=cfg.seed + 1)
     G = _group(cfg, trainset)
+    options = {"compile": True} if cfg.compile and cfg.framework == "pytorch" else {}
     backend = get_backend(cfg.framework)(
         cfg.model, trainset.rep_in, trainset.rep_out, G, cfg.ch, cfg.num_layers,
-        trainset.stats if cfg.standardize else None, cfg.seed)
+        trainset.stats if cfg.standardize else None, cfg.seed, **options)
     return trainset, testset, G, backend
 
 
