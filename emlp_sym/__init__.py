@@ -14,15 +14,19 @@ try:
 except PackageNotFoundError:  # run from a source tree that was never installed
     __version__ = "unknown"
 
-_SUBPACKAGES = ("groups", "reps", "solvers", "nn", "datasets", "testing", "cli", "symbolic",
-                "solver", "models")
+#: The packages of the library, listed by ``dir(emlp_sym)``.
+_SUBPACKAGES = ("groups", "reps", "solvers", "nn", "datasets", "testing", "cli", "symbolic")
+#: emlp 0.x's import paths, re-exported for old code: importable, not advertised.
+_COMPAT_PACKAGES = ("solver", "models")
 
 
 def __getattr__(name):
-    if name in _SUBPACKAGES:
+    if name in _SUBPACKAGES or name in _COMPAT_PACKAGES:
         return importlib.import_module(f"emlp_sym.{name}")
     raise AttributeError(f"module 'emlp_sym' has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted(list(globals()) + list(_SUBPACKAGES))
+    # a compat package already imported is also a global: list it still not
+    names = set(globals()) | set(_SUBPACKAGES)
+    return sorted(names - set(_COMPAT_PACKAGES))

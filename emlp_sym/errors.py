@@ -1,12 +1,18 @@
 """The library's own exceptions.
 
-Each subclasses the builtin a user would expect (``ValueError`` or ``TypeError``), so
-``except ValueError`` keeps working, while ``except EmlpSymError`` catches all of ours.
+One convention: each subclasses the builtin a user would expect, ``TypeError`` for an
+argument of the wrong type and ``ValueError`` for a bad value, so ``except ValueError`` /
+``except TypeError`` keep working, while ``except EmlpSymError`` catches all of ours.
 """
 
 
 class EmlpSymError(Exception):
     """Base class of every error raised on purpose by emlp_sym."""
+
+
+class ArgumentTypeError(EmlpSymError, TypeError):
+    """An argument has the wrong type: a float where an integer is needed, something else
+    where a representation or a group is needed."""
 
 
 class GroupError(EmlpSymError, ValueError):
@@ -15,6 +21,10 @@ class GroupError(EmlpSymError, ValueError):
 
 class RepError(EmlpSymError, ValueError):
     """A representation expression is invalid (bad power, multiplicity, unbound size...)."""
+
+
+class ShapeError(EmlpSymError, ValueError):
+    """An array's shape does not match the representation or group it is used with."""
 
 
 class SolverError(EmlpSymError, RuntimeError):

@@ -16,19 +16,16 @@ import itertools
 import numpy as np
 import sympy
 
-from emlp_sym.errors import RepError
 from emlp_sym.reps.atoms import BaseAtom, is_permutation_type
+from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep
 
 
 def _bind(rep, G, name):
-    if not isinstance(rep, Rep):
-        raise TypeError(f"{name} must be a representation, got {rep!r}")
-    if rep.G is None:
-        if G is None:
-            raise RepError(f"{name} is not bound to a group: pass G= or bind it, e.g. V(S(3))")
-        return rep(G)
-    return rep
+    """``rep`` bound to ``G`` when it is unbound and ``G`` is given; checked bound."""
+    if isinstance(rep, Rep) and rep.G is None and G is not None:
+        rep = rep(G)
+    return require_bound(rep, name, hint="pass G= or bind it, e.g. V(S(3))")
 
 
 def general_map(rep_in, rep_out, G=None, symbol: str = "w") -> sympy.Matrix:

@@ -14,14 +14,13 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import jax
 import numpy as np
 from tqdm.auto import tqdm
 
 from emlp_sym.cli.backends import FRAMEWORKS, get_backend
 from emlp_sym.datasets import DATASETS, DataLoader
 from emlp_sym.nn.params import load_params, num_params, save_params
-from emlp_sym.testing import rel_err
+from emlp_sym.testing import paired_equivariance_error
 
 MODELS = ("EMLP", "MLP")
 
@@ -89,13 +88,8 @@ def build(cfg: TrainConfig):
 def equivariance_err(predict, rin, rout, G, x, seed=0):
     """The seed's test: relative error of f(rho_in(g) x) vs rho_out(g) f(x), one random g
     per example; ``predict`` maps a NumPy batch to a NumPy batch."""
-    x = np.asarray(x, dtype=np.float32)
-    gs = G.samples(x.shape[0], seed=seed)
-    rho_in = np.asarray(jax.vmap(rin.rho_dense)(gs))
-    rho_out = np.asarray(jax.vmap(rout.rho_dense)(gs))
-    y1 = predict(np.einsum("nij,nj->ni", rho_in, x).astype(np.float32))
-    y2 = np.einsum("nij,nj->ni", rho_out, predict(x))
-    return rel_err(y1, y2)
+    gs = G.samples(np.shape(x)[0], seed=seed)
+    return paired_equivariance_error(predict, rin, rout, x, gs)
 
 
 def train(cfg: TrainConfig) -> dict:

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 import sympy
 
-from emlp_sym.errors import ExactFormUnavailable, GroupError
+from emlp_sym.errors import ArgumentTypeError, ExactFormUnavailable, GroupError
 
 _TOL = 1e-9
 
@@ -156,17 +156,15 @@ class Group:
         Elements are ``expm(sum z_k A_k)`` times a random word in the discrete generators.
         ``seed=None`` draws from NumPy's global generator, as the reference library does.
         """
-        if not isinstance(N, (int, np.integer)) or N < 0:
-            raise ValueError(f"samples(N) needs a non-negative integer N, got {N!r}")
+        N = check_positive_int(N, "samples(N): N", minimum=0)
         rng = np.random.default_rng(seed if seed is not None else np.random.randint(2**31))
-        return jnp.asarray(self._samples_np(int(N), rng))
+        return jnp.asarray(self._samples_np(N, rng))
 
     def samples_numpy(self, N: int, seed: int | None = None) -> np.ndarray:
         """Like :meth:`samples`, but float64 (complex128) NumPy, for exact-ish checks."""
-        if not isinstance(N, (int, np.integer)) or N < 0:
-            raise ValueError(f"samples_numpy(N) needs a non-negative integer N, got {N!r}")
+        N = check_positive_int(N, "samples_numpy(N): N", minimum=0)
         rng = np.random.default_rng(seed if seed is not None else np.random.randint(2**31))
-        return self._samples_np(int(N), rng)
+        return self._samples_np(N, rng)
 
     def sample(self, seed: int | None = None) -> jax.Array:
         return self.samples(1, seed)[0]
@@ -232,9 +230,12 @@ def _expm(A):
 
 
 def check_positive_int(value, name, minimum=1):
-    """Validate a group parameter, raising a GroupError that names the fix."""
+    """Validate a group parameter: ArgumentTypeError for a non-integer, GroupError (a
+    ValueError) for one below ``minimum``; both messages name the fix."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise GroupError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        raise ArgumentTypeError(
+            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
+        )
     if value < minimum:
         raise GroupError(f"{name} must be >= {minimum}, got {value}")
     return int(value)

@@ -20,6 +20,14 @@ def _perm_matrix(perm) -> np.ndarray:
     return M
 
 
+def _perm_matrices(idx: np.ndarray) -> np.ndarray:
+    """(N, d, d) permutation matrices, column i of matrix k with its 1 in row idx[k, i]."""
+    N, d = idx.shape
+    out = np.zeros((N, d, d))
+    out[np.arange(N)[:, None], idx, np.arange(d)[None, :]] = 1
+    return out
+
+
 class PermutationGroup(Group):
     """A group given by permutations of {0..d-1}; subclass and set ``permutations``."""
 
@@ -46,9 +54,7 @@ class PermutationGroup(Group):
             for _ in range(4 * len(P) + 8):
                 i = rng.integers(len(P), size=N)
                 idx = np.take_along_axis(P[i], idx, axis=1)
-        out = np.zeros((N, self.d, self.d))
-        out[np.arange(N)[:, None], idx, np.arange(self.d)[None, :]] = 1
-        return out
+        return _perm_matrices(idx)
 
 
 class S(PermutationGroup):
@@ -66,9 +72,7 @@ class S(PermutationGroup):
 
     def _samples_np(self, N, rng):  # uniform: a random permutation per sample
         idx = np.argsort(rng.random((N, self.d)), axis=1)
-        out = np.zeros((N, self.d, self.d))
-        out[np.arange(N)[:, None], idx, np.arange(self.d)[None, :]] = 1
-        return out
+        return _perm_matrices(idx)
 
 
 class Z(PermutationGroup):

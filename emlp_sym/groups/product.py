@@ -4,13 +4,21 @@ An element of ``G1 × G2`` is stored as the block-diagonal matrix ``diag(g1, g2)
 factor's representations read their own block. The base representation ``V`` of the product
 is ``V(G1) ⊗ V(G2)`` (dimension d1·d2), as in the reference library; representations of the
 factors can also be combined freely, e.g. ``V(SO(3)) * V(S(4))``.
+
+Reps track which group they are bound to with :func:`sum_group` (the one group a direct
+sum lives on: summands may be bound to factors of one ambient product, on which the other
+factors act trivially), :func:`product_group` (the product of the factors a tensor product
+involves) and :func:`restrict_element` (the block of a product's element that a factor, or
+a sub-product, reads).
 """
 
 from __future__ import annotations
 
+import jax
 import numpy as np
 import scipy.linalg
 
+from emlp_sym.errors import ArgumentTypeError, GroupError
 from emlp_sym.groups.base import Group
 
 
@@ -21,10 +29,10 @@ class DirectProduct(Group):
         flat: list[Group] = []
         for G in groups:
             if not isinstance(G, Group):
-                raise TypeError(f"DirectProduct takes groups, got {G!r}")
+                raise ArgumentTypeError(f"DirectProduct takes groups, got {G!r}")
             flat.extend(G.factors)
         if len(flat) < 2:
-            raise ValueError("DirectProduct needs at least two groups")
+            raise GroupError("DirectProduct needs at least two groups")
         self._factors = tuple(flat)
         sizes = [G.element_size for G in flat]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)])
@@ -97,3 +105,55 @@ class DirectProduct(Group):
 
     def __hash__(self):
         return hash(self._key())
+
+
+def _distinct(groups) -> list[Group]:
+    out: list[Group] = []
+    for G in groups:
+        if G is not None and G not in out:
+            out.append(G)
+    return out
+
+
+def sum_group(groups) -> Group | None:
+    """The group a direct sum of reps bound to ``groups`` (None: unbound) lives on.
+
+    All bound summands must share one group, or be bound to factors of one ambient product
+    among them (the other factors act trivially), e.g. ``V(SO(3))⊗V(S(4)) + V⁰`` on
+    ``SO(3)×S(4)``; otherwise GroupError. None when no summand is bound.
+    """
+    bound = _distinct(groups)
+    if len(bound) <= 1:
+        return bound[0] if bound else None
+    for ambient in sorted(bound, key=lambda G: -len(G.factors)):
+        if all(set(G.factors) <= set(ambient.factors) for G in bound):
+            return ambient
+    raise GroupError(
+        f"cannot add representations of different groups {', '.join(map(str, bound))}; "
+        "bind every summand to the same group (tensor products across groups are allowed)"
+    )
+
+
+def product_group(groups) -> Group | None:
+    """The group a tensor product of reps bound to ``groups`` lives on: the direct product
+    of their distinct factors, in order of appearance (None when no factor is bound)."""
+    bound = _distinct(groups)
+    if len(bound) <= 1:
+        return bound[0] if bound else None
+    factors: list[Group] = []
+    for G in bound:
+        for f in G.factors:
+            if f not in factors:
+                factors.append(f)
+    return factors[0] if len(factors) == 1 else DirectProduct(*factors)
+
+
+def restrict_element(x, parent: Group | None, child: Group | None):
+    """The part of a group (or Lie algebra) element ``x`` of ``parent`` acting on ``child``,
+    a factor or sub-product of ``parent`` (block-diagonal in ``child``'s factor order)."""
+    if child is None or parent is None or child == parent:
+        return x
+    blocks = [parent.factor_block(x, parent.factors.index(f)) for f in child.factors]
+    if len(blocks) == 1:
+        return blocks[0]
+    return jax.scipy.linalg.block_diag(*blocks)

@@ -10,10 +10,10 @@ import math
 
 import numpy as np
 
-from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps import Scalar, T
 from emlp_sym.reps.atoms import is_permutation_type, monomial_size
+from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep, SumRep
 
 
@@ -63,9 +63,7 @@ def uniform_rep(ch: int, group: Group) -> Rep:
 
 
 def _as_sum(rep: Rep) -> Rep:
-    if not isinstance(rep, Rep) or rep.G is None:
-        raise RepError(f"expected a representation bound to a group, got {rep!r}")
-    return rep
+    return require_bound(rep)
 
 
 def _gated_copies(rep: Rep):

@@ -29,6 +29,7 @@ from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.keys import as_key, normal
 from emlp_sym.nn.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
 from emlp_sym.nn.plan_cache import cached_plan
+from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep
 
 
@@ -47,9 +48,7 @@ def bind_rep(rep, group: Group, name: str) -> Rep:
         raise TypeError(f"{name} must be a representation (or a function of the group), "
                         f"got {rep!r}")
     out = rep(group) if (rep is not None and (not isinstance(rep, Rep) or rep.G is None)) else rep
-    if not isinstance(out, Rep):
-        raise TypeError(f"{name} must be a representation (or a function of the group), "
-                        f"got {rep!r}")
+    require_bound(out, name)
     if out.G != group:
         raise RepError(f"{name} is a representation of {out.G}, but the model's group is {group}")
     return out

@@ -22,11 +22,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.errors import RepError
+from emlp_sym.errors import RepError, ShapeError
 from emlp_sym.nn.keys import as_key, normal, uniform
 from emlp_sym.nn.permute import permute_last
 from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.atoms import monomial_size
+from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep, monomial_rep
 from emlp_sym.solvers import equivariant_basis
 
@@ -78,8 +79,7 @@ def _hom_basis(a, b, G):
 
 
 def _check_bound(rep, name):
-    if not isinstance(rep, Rep) or rep.G is None:
-        raise RepError(f"{name} must be a representation bound to a group, got {rep!r}")
+    require_bound(rep, name)
 
 
 def type_blocks(rep_in: Rep, rep_out: Rep):
@@ -236,7 +236,7 @@ def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
 
 def check_input(x, rep: Rep, layer: str):
     if x.ndim < 1 or x.shape[-1] != rep.size():
-        raise ValueError(
+        raise ShapeError(
             f"{layer} expects inputs of rep {rep} (last dimension {rep.size()}), "
             f"got shape {tuple(x.shape)}"
         )

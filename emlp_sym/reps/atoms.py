@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from emlp_sym.groups.base import Group
+from emlp_sym.reps.extension import is_self_dual, leaf_matrix
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -53,7 +54,11 @@ class BaseAtom:
 
 @dataclass(frozen=True, eq=False)
 class RepAtom:
-    """A user-defined representation used as a letter (optionally dualized)."""
+    """A user-defined representation used as a letter (optionally dualized).
+
+    The rep follows the protocol of :mod:`emlp_sym.reps.extension`; its dual folds into it
+    when it declares ``self_dual = True``.
+    """
 
     rep: object
     dual: bool = False
@@ -70,12 +75,12 @@ class RepAtom:
         return (1, str(self.rep), repr(self.rep.G), self.dual)
 
     def transpose(self) -> RepAtom:
-        if getattr(self.rep, "_self_dual", False):
+        if is_self_dual(self.rep):
             return self
         return RepAtom(self.rep, not self.dual)
 
     def matrices(self, element: np.ndarray, lie: bool) -> np.ndarray:
-        M = np.asarray(self.rep.drho(element) if lie else self.rep.rho(element))
+        M = leaf_matrix(self.rep, element, lie)
         if not self.dual:
             return M
         return -M.T if lie else np.linalg.inv(M).T

@@ -40,11 +40,7 @@ class Canonical:
     @cached_property
     def starts(self) -> dict:
         """Canonical offset where each term's block begins."""
-        out, pos = {}, 0
-        for t, m in self.terms:
-            out[t] = pos
-            pos += m * monomial_size(t)
-        return out
+        return term_starts(self.terms)
 
     @cached_property
     def inverse_perm(self) -> np.ndarray:
@@ -56,6 +52,15 @@ class Canonical:
 
     def multiplicity(self, mono: Monomial) -> int:
         return dict(self.terms).get(mono, 0)
+
+
+def term_starts(terms) -> dict:
+    """The offset of each term's block when ``terms`` are laid out in order."""
+    out, pos = {}, 0
+    for t, m in terms:
+        out[t] = pos
+        pos += m * monomial_size(t)
+    return out
 
 
 def leaf(mono: Monomial) -> Canonical:
@@ -76,10 +81,7 @@ def direct_sum(children: list[Canonical]) -> Canonical:
         for t, m in c.terms:
             totals[t] = totals.get(t, 0) + m
     terms = _order_terms(totals)
-    parent_start, pos = {}, 0
-    for t, m in terms:
-        parent_start[t] = pos
-        pos += m * monomial_size(t)
+    parent_start = term_starts(terms)
     copies_used = dict.fromkeys(totals, 0)
     pieces = []
     for c in children:
@@ -105,10 +107,7 @@ def tensor_product(A: Canonical, B: Canonical) -> Canonical:
             pairs.append((ta, ma, tb, mb, t, order))
             totals[t] = totals.get(t, 0) + ma * mb
     terms = _order_terms(totals)
-    start, pos = {}, 0
-    for t, m in terms:
-        start[t] = pos
-        pos += m * monomial_size(t)
+    start = term_starts(terms)
     copies_used = dict.fromkeys(totals, 0)
     table = np.empty((A.size, B.size), dtype=np.int64)  # canonical (a, b) -> parent canonical
     for ta, ma, tb, mb, t, order in pairs:
@@ -133,10 +132,7 @@ def dual(C: Canonical) -> Canonical:
         new_terms[dt] = new_terms.get(dt, 0) + m
         moves.append((t, m, dt, within))
     terms = _order_terms(new_terms)
-    start, pos = {}, 0
-    for t, m in terms:
-        start[t] = pos
-        pos += m * monomial_size(t)
+    start = term_starts(terms)
     mapping = np.empty(C.size, dtype=np.int64)
     for t, m, dt, within in moves:
         st = monomial_size(t)

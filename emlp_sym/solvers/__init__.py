@@ -1,6 +1,16 @@
-"""Equivariant bases: orbit bases, exact rational nullspaces, dense and Krylov solves."""
+"""Equivariant bases: orbit bases, exact rational nullspaces, dense and Krylov solves.
+
+Layout: ``api`` (whole reps: bases, projectors, blocks), ``monomial`` (one canonical
+monomial: picks the method, caches), ``constraints`` (its generators per tensor axis),
+``orbits`` (signed-permutation actions), ``exact`` (rational null spaces), ``kronecker``
+(Kronecker products and sums applied axis by axis), ``gram`` (the constraints' Gram
+operator), ``dense_nullspace``, ``chebyshev`` (filters of the Gram operator), ``krylov`` (the
+filtered subspace iteration), ``blas_threads`` (OpenBLAS thread control), ``cache`` (on disk).
+"""
 
 from emlp_sym.solvers.api import (
+    BasisBlock,
+    EquivariantBlocks,
     EquivariantProjector,
     StructuredBasis,
     equivariant_basis,
@@ -13,6 +23,6 @@ from emlp_sym.solvers.monomial import clear_caches, exact_basis, numeric_basis
 
 __all__ = [
     "equivariant_basis", "equivariant_projector", "equivariant_dim", "equivariant_blocks",
-    "EquivariantProjector", "StructuredBasis", "numeric_basis", "exact_basis", "clear_caches",
-    "set_cache_dir",
+    "EquivariantProjector", "StructuredBasis", "EquivariantBlocks", "BasisBlock",
+    "numeric_basis", "exact_basis", "clear_caches", "set_cache_dir",
 ]

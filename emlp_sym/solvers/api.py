@@ -10,6 +10,8 @@ same machinery without a dense basis of the whole weight space.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import sympy
 from sympy.polys.domains import QQ
@@ -19,44 +21,67 @@ from tqdm.auto import tqdm
 
 from emlp_sym.errors import SolverError
 from emlp_sym.reps.atoms import monomial_size, monomial_str
-from emlp_sym.reps.expr import Rep
-from emlp_sym.solvers import monomial as mono_solver
+from emlp_sym.reps.checks import require_bound
+from emlp_sym.solvers.monomial import exact_basis, numeric_basis
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
 
 
 def _bound(rep):
-    """The rep, once its canonical form exists (which raises RepError if it is unbound)."""
-    if not isinstance(rep, Rep):
-        raise TypeError(f"expected a representation, got {rep!r}")
+    """The rep, checked bound (:func:`~emlp_sym.reps.require_bound`), with its canonical form."""
+    require_bound(rep)
     _ = rep.canonical  # computed once and cached on the rep
     return rep
 
 
-class _Blocks:
-    """Per-term bases placed in the canonical layout: ``(start, m, n_t, Q_t, col0)``."""
+class BasisBlock(NamedTuple):
+    """The fixed-space basis of one canonical term ``m_t · t``: rows ``start + k·size + i``
+    and columns ``column + k·r_t + j`` of copy ``k`` hold ``basis[i, j]`` (canonical layout)."""
 
-    def __init__(self, rep, bases):
-        self.perm = np.asarray(rep.canonical.perm)
-        self.size = rep.size()
-        self.blocks, col = [], 0
-        for t, m in rep.canonical.terms:
-            Q = bases[t]
-            self.blocks.append((rep.canonical.starts[t], m, monomial_size(t), Q, col))
-            col += m * Q.shape[1]
-        self.rank = col
-        self.dtype = np.result_type(np.float64, *[b[3].dtype for b in self.blocks])
+    start: int  # the term's first canonical coordinate
+    copies: int  # m_t, its multiplicity
+    size: int  # n_t, the size of the monomial t
+    basis: np.ndarray  # Q_t, n_t × r_t with orthonormal columns
+    column: int  # the first basis column of its copies
+
+
+class EquivariantBlocks(NamedTuple):
+    """A rep's fixed-space basis, block-diagonal in the canonical layout.
+
+    In canonical coordinates the basis is ``diag(I_{m_t} ⊗ Q_t)`` over the terms; ``perm[u]``
+    is the canonical coordinate of user coordinate ``u``, so the user's basis is its rows
+    ``Q[perm]``. :class:`StructuredBasis` and :class:`EquivariantProjector` apply it.
+    """
+
+    blocks: tuple[BasisBlock, ...]
+    perm: np.ndarray  # user coordinate -> canonical coordinate
+    size: int  # the rep's size n
+    rank: int  # r, the dimension of the fixed space
+    dtype: np.dtype  # float64, or complex128 for complex groups
+
+
+def _place_blocks(rep, bases) -> EquivariantBlocks:
+    blocks, col = [], 0
+    for t, m in rep.canonical.terms:
+        Q = bases[t]
+        blocks.append(BasisBlock(rep.canonical.starts[t], m, monomial_size(t), Q, col))
+        col += m * Q.shape[1]
+    dtype = np.result_type(np.float64, *[b.basis.dtype for b in blocks])
+    return EquivariantBlocks(tuple(blocks), np.asarray(rep.canonical.perm), rep.size(), col,
+                             dtype)
 
 
 def _numeric_bases(rep):
     # The bar only appears if solving takes longer than PROGRESS_DELAY seconds.
     bar = tqdm(rep.canonical.terms, desc=f"solving {rep}", delay=PROGRESS_DELAY, leave=False)
-    return {t: mono_solver.numeric_basis(t, rep.G) for t, _ in bar}
+    return {t: numeric_basis(t, rep.G) for t, _ in bar}
 
 
-def equivariant_blocks(rep) -> _Blocks:
-    return _Blocks(_bound(rep), _numeric_bases(rep))
+def equivariant_blocks(rep) -> EquivariantBlocks:
+    """The fixed-space basis of a bound rep as per-term blocks (see :class:`EquivariantBlocks`);
+    each distinct monomial is solved once and cached."""
+    return _place_blocks(_bound(rep), _numeric_bases(rep))
 
 
 def equivariant_dim(rep) -> int:
@@ -90,7 +115,7 @@ def equivariant_projector(rep) -> EquivariantProjector:
 class StructuredBasis:
     """A block-structured orthonormal basis: ``Q @ c``, ``Q.T @ v``, ``to_dense()``."""
 
-    def __init__(self, blocks: _Blocks):
+    def __init__(self, blocks: EquivariantBlocks):
         self._b = blocks
         self.shape = (blocks.size, blocks.rank)
         self.dtype = blocks.dtype
@@ -157,7 +182,7 @@ class EquivariantProjector:
     per-type bases are constants) and costs ``O(n · r_t)`` per block instead of ``O(n²)``.
     """
 
-    def __init__(self, blocks: _Blocks):
+    def __init__(self, blocks: EquivariantBlocks):
         self._b = blocks
         self.shape = (blocks.size, blocks.size)
         self.rank = blocks.rank
@@ -204,7 +229,7 @@ def _exact_basis(rep) -> sympy.Matrix:
     rows: dict = {}
     col = 0
     for t, m in C.terms:
-        B = mono_solver.exact_basis(t, rep.G)
+        B = exact_basis(t, rep.G)
         entries = B.rep.to_sdm() if hasattr(B.rep, "to_sdm") else B.rep
         n_t, r_t = B.shape
         for k in range(m):
@@ -220,6 +245,6 @@ def describe(rep) -> str:
     """One line per distinct monomial: its size, multiplicity and r (for logs and the CLI)."""
     lines = []
     for t, m in rep.canonical.terms:
-        Q = mono_solver.numeric_basis(t, rep.G)
+        Q = numeric_basis(t, rep.G)
         lines.append(f"{m}×{monomial_str(t)}: size {monomial_size(t)}, r={Q.shape[1]}")
     return "\n".join(lines)

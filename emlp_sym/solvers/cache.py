@@ -37,7 +37,7 @@ def cache_dir() -> Path | None:
     return _directory
 
 
-def describe(mono, G) -> str | None:
+def cache_key(mono, G) -> str | None:
     """A stable text key of (group, monomial), or None if it can't be cached (user reps)."""
     parts = [f"v{CACHE_VERSION}", repr(G)]
     for F in G.factors:

@@ -23,10 +23,13 @@ from sympy.polys.matrices.sdm import SDM
 from emlp_sym.errors import ExactFormUnavailable, SolverError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import Monomial, monomial_size, monomial_str
-from emlp_sym.solvers import cache as disk_cache
-from emlp_sym.solvers import exact as exact_mod
-from emlp_sym.solvers import krylov, orbits
+from emlp_sym.solvers import cache, orbits
 from emlp_sym.solvers.constraints import axis_matrices, generators, lie_and_discrete_terms
+from emlp_sym.solvers.dense_nullspace import nullspace_dense
+from emlp_sym.solvers.exact import rational_nullspace
+from emlp_sym.solvers.gram import gram_operator
+from emlp_sym.solvers.kronecker import kron_apply, kron_sum_apply
+from emlp_sym.solvers.krylov import nullspace_krylov
 
 DENSE_LIMIT = 1500  # largest (reduced) size solved by a dense eigendecomposition
 EXACT_LIE_LIMIT = 2500  # largest reduced size for the exact rational nullspace (cubic cost)
@@ -41,13 +44,14 @@ def clear_caches():
 
 
 def _monomial_actions(disc_terms):
-    """Each discrete generator as (perm, sign) on the monomial, or None if one is not monomial."""
+    """Each discrete generator as a signed permutation (perm, sign) of the monomial's
+    coordinates, or None if one is not a signed permutation."""
     actions = []
     for mats in disc_terms:
-        factors = [orbits.monomial_from_matrix(M) for M in mats]
+        factors = [orbits.signed_permutation_from_matrix(M) for M in mats]
         if any(f is None for f in factors):
             return None
-        actions.append(orbits.tensor_monomial(factors))
+        actions.append(orbits.tensor_signed_permutation(factors))
     return actions
 
 
@@ -56,11 +60,11 @@ def numeric_basis(mono: Monomial, G: Group) -> np.ndarray:
     key = (G, mono)
     Q = _numeric_cache.get(key)
     if Q is None:
-        disk_key = disk_cache.describe(mono, G)
-        Q = disk_cache.load(disk_key, monomial_size(mono), lambda Q: _is_valid(Q, mono, G))
+        disk_key = cache.cache_key(mono, G)
+        Q = cache.load(disk_key, monomial_size(mono), lambda Q: _is_valid(Q, mono, G))
         if Q is None:
             Q = _solve_numeric(mono, G)
-            disk_cache.store(disk_key, Q)
+            cache.store(disk_key, Q)
         Q.setflags(write=False)
         _numeric_cache[key] = Q
     return Q
@@ -72,10 +76,10 @@ def _is_valid(Q, mono, G, tol=1e-8) -> bool:
         return False
     lie_terms, disc_terms = lie_and_discrete_terms(mono, G)
     for mats in lie_terms:
-        if np.abs(krylov.kron_sum_apply(mats, Q)).max(initial=0) > tol:
+        if np.abs(kron_sum_apply(mats, Q)).max(initial=0) > tol:
             return False
     for mats in disc_terms:
-        if np.abs(krylov.kron_apply(mats, Q) - Q).max(initial=0) > tol:
+        if np.abs(kron_apply(mats, Q) - Q).max(initial=0) > tol:
             return False
     return True
 
@@ -98,9 +102,9 @@ def _solve_numeric(mono, G):
         # too big to reduce densely: solve on the full space, below
     elif n <= DENSE_LIMIT:
         return _reduced_dense(lie_terms, disc_terms, np.eye(n, dtype=dtype), dtype)
-    gram = krylov.gram_operator(lie_terms, disc_terms)
+    gram = gram_operator(lie_terms, disc_terms)
     try:
-        return np.asarray(krylov.nullspace_krylov(gram, n, dtype))
+        return np.asarray(nullspace_krylov(gram, n, dtype))
     except SolverError as e:
         raise SolverError(f"no converged basis for {monomial_str(mono)} of {G}: {e}") from e
 
@@ -116,7 +120,7 @@ def _reduced_dense(lie_terms, disc_terms, Q0, dtype):
     for mats, kind in [(m, "sum") for m in lie_terms] + [(m, "product") for m in disc_terms]:
         Y = sparse_constraint(mats, kind) @ Q0
         gram = gram + (Y.conj().T @ Y)
-    return np.asarray(krylov.nullspace_dense(gram.toarray()))
+    return np.asarray(nullspace_dense(gram.toarray()))
 
 
 def sparse_constraint(mats, kind: str):
@@ -189,7 +193,7 @@ def _solve_exact(mono, G) -> DomainMatrix:
     A = sp.vstack(blocks).tocsr()
     if B0_int is not None:
         A = (A @ B0_int.astype(np.int64)).tocsr()
-    N = DomainMatrix.from_Matrix(exact_mod.rational_nullspace(A)).convert_to(QQ).to_sparse()
+    N = DomainMatrix.from_Matrix(rational_nullspace(A)).convert_to(QQ).to_sparse()
     return N if B0 is None else B0 * N
 
 

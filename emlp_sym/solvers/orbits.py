@@ -1,4 +1,4 @@
-"""Fixed vectors of monomial (signed-permutation) actions, found combinatorially.
+"""Fixed vectors of signed-permutation actions, found combinatorially.
 
 A signed permutation ``(perm, sign)`` acts on R^n by ``e_i -> sign[i] * e_{perm[i]}``.
 A vector is fixed by it exactly when ``v[perm[i]] == sign[i] * v[i]`` for every ``i``,
@@ -23,18 +23,18 @@ import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 __all__ = [
-    "Monomial",
+    "SignedPermutation",
     "OrbitBasis",
-    "monomial_from_matrix",
+    "signed_permutation_from_matrix",
     "orbit_basis",
-    "tensor_monomial",
+    "tensor_signed_permutation",
 ]
 
 #: A signed permutation: ``(perm, sign)`` with ``M e_i = sign[i] e_{perm[i]}``.
-Monomial = tuple[np.ndarray, np.ndarray]
+SignedPermutation = tuple[np.ndarray, np.ndarray]
 
 
-def monomial_from_matrix(M, *, atol: float = 1e-12) -> Monomial | None:
+def signed_permutation_from_matrix(M, *, atol: float = 1e-12) -> SignedPermutation | None:
     """Read a small square matrix as a signed permutation, if it is one.
 
     Args:
@@ -72,7 +72,7 @@ def monomial_from_matrix(M, *, atol: float = 1e-12) -> Monomial | None:
     return perm, np.where(values > 0, 1, -1).astype(np.int8)
 
 
-def tensor_monomial(factors: Sequence[Monomial]) -> Monomial:
+def tensor_signed_permutation(factors: Sequence[SignedPermutation]) -> SignedPermutation:
     """The signed permutation of a Kronecker product of signed permutations.
 
     Multi-indices are flattened in row-major (C) order with the first factor outermost,
@@ -168,7 +168,7 @@ class OrbitBasis:
         return self.expand(self.coefficients(X))
 
 
-def _check_generator(n: int, g: Monomial) -> tuple[np.ndarray, np.ndarray]:
+def _check_generator(n: int, g: SignedPermutation) -> tuple[np.ndarray, np.ndarray]:
     perm = np.asarray(g[0])
     sign = np.asarray(g[1])
     if perm.shape != (n,) or sign.shape != (n,):
@@ -183,7 +183,7 @@ def _check_generator(n: int, g: Monomial) -> tuple[np.ndarray, np.ndarray]:
     return perm, sign.astype(np.int8)
 
 
-def orbit_basis(n: int, generators: Sequence[Monomial]) -> OrbitBasis:
+def orbit_basis(n: int, generators: Sequence[SignedPermutation]) -> OrbitBasis:
     """The fixed space of signed permutations of R^n, as an :class:`OrbitBasis`.
 
     Args:

@@ -1,6 +1,12 @@
 """Tools to property-test equivariance: Hypothesis strategies and assertions."""
 
 from emlp_sym.testing import strategies
-from emlp_sym.testing.equivariance import assert_equivariant, equivariance_error, rel_err
+from emlp_sym.testing.equivariance import (
+    assert_equivariant,
+    equivariance_error,
+    paired_equivariance_error,
+    rel_err,
+)
 
-__all__ = ["strategies", "assert_equivariant", "equivariance_error", "rel_err"]
+__all__ = ["strategies", "assert_equivariant", "equivariance_error",
+           "paired_equivariance_error", "rel_err"]

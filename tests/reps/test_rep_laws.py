@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from emlp_sym.errors import GroupError, RepError
 from emlp_sym.groups import SO, SO13, S, Sp, Z
 from emlp_sym.reps import Scalar, T, V
-from emlp_sym.reps.expr import terms_to_sympy
+from emlp_sym.reps.sympy_export import terms_to_sympy
 from emlp_sym.testing import strategies as est
 
 jax.config.update("jax_enable_x64", False)

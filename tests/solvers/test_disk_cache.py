@@ -6,8 +6,7 @@ import pytest
 from emlp_sym import solvers
 from emlp_sym.groups import SO, S
 from emlp_sym.reps import V
-from emlp_sym.solvers import cache as disk_cache
-from emlp_sym.solvers import monomial
+from emlp_sym.solvers import cache, monomial
 
 
 @pytest.fixture
@@ -41,14 +40,14 @@ def test_corrupted_entry_is_recomputed(cache_dir):
     solvers.clear_caches()
     Q2 = (V**3)(SO(3)).equivariant_basis()
     assert np.allclose(Q1, Q2)
-    assert disk_cache.load(disk_cache.describe(((V**3)(SO(3))).canonical.terms[0][0], SO(3)),
+    assert cache.load(cache.cache_key(((V**3)(SO(3))).canonical.terms[0][0], SO(3)),
                            27, lambda Q: True) is not None  # rewritten
 
 
 def test_wrong_basis_with_valid_checksum_is_not_trusted(cache_dir):
     mono = (V**2)(SO(3)).canonical.terms[0][0]
-    key = disk_cache.describe(mono, SO(3))
-    disk_cache.store(key, np.eye(9)[:, :1])  # a well-formed file holding a wrong basis
+    key = cache.cache_key(mono, SO(3))
+    cache.store(key, np.eye(9)[:, :1])  # a well-formed file holding a wrong basis
     solvers.clear_caches()
     Q = (V**2)(SO(3)).equivariant_basis()
     assert np.allclose(np.abs(Q[:, 0]), np.eye(3).reshape(-1) / np.sqrt(3))

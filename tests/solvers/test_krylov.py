@@ -1,5 +1,7 @@
-"""Matrix-free Kronecker operators and numeric null spaces (emlp_sym.solvers.krylov)."""
+"""Matrix-free Kronecker operators and numeric null spaces (solvers.kronecker, .gram,
+.dense_nullspace, .blas_threads, .krylov)."""
 
+import dataclasses
 import time
 
 import jax
@@ -8,14 +10,11 @@ import numpy as np
 import pytest
 
 from emlp_sym.errors import SolverError
-from emlp_sym.solvers.krylov import (
-    GramOperator,
-    gram_operator,
-    kron_apply,
-    kron_sum_apply,
-    nullspace_dense,
-    nullspace_krylov,
-)
+from emlp_sym.solvers.blas_threads import openblas_thread_setters, single_threaded_blas
+from emlp_sym.solvers.dense_nullspace import nullspace_dense
+from emlp_sym.solvers.gram import GramOperator, gram_operator
+from emlp_sym.solvers.kronecker import kron_apply, kron_sum_apply
+from emlp_sym.solvers.krylov import KrylovOptions, nullspace_krylov
 
 L_X = np.array([[0.0, 0, 0], [0, 0, -1], [0, 1, 0]])
 L_Y = np.array([[0.0, 0, 1], [0, 0, 0], [-1, 0, 0]])
@@ -272,9 +271,7 @@ def test_x64_is_not_left_enabled():
 
 
 def test_blas_thread_limit_is_scoped():
-    from emlp_sym.solvers import krylov
-
-    setters = krylov._openblas_thread_setters()
+    setters = openblas_thread_setters()
     if not setters:
         pytest.skip("no OpenBLAS with openblas_set_num_threads_local loaded")
 
@@ -287,9 +284,23 @@ def test_blas_thread_limit_is_scoped():
         return out
 
     before = current()
-    with krylov._single_threaded_blas():
+    with single_threaded_blas():
         assert current() == [1] * len(setters)
-        with krylov._single_threaded_blas():
+        with single_threaded_blas():
             assert current() == [1] * len(setters)
         assert current() == [1] * len(setters)
     assert current() == before
+
+
+def test_options_record_and_keyword_settings_agree():
+    op = so3_gram(4)
+    opts = KrylovOptions(block=8, seed=3)
+    np.testing.assert_array_equal(
+        nullspace_krylov(op, 81, options=opts), nullspace_krylov(op, 81, block=8, seed=3)
+    )
+    # a keyword overrides the record's field; an unknown one is a TypeError
+    assert nullspace_krylov(op, 81, options=opts, max_iters=60).shape == (81, 3)
+    with pytest.raises(TypeError):
+        nullspace_krylov(op, 81, blok=8)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        opts.block = 4

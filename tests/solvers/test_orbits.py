@@ -10,9 +10,9 @@ from hypothesis import strategies as st
 
 from emlp_sym.solvers.orbits import (
     OrbitBasis,
-    monomial_from_matrix,
     orbit_basis,
-    tensor_monomial,
+    signed_permutation_from_matrix,
+    tensor_signed_permutation,
 )
 
 BELL = [1, 1, 2, 5, 15, 52]
@@ -37,7 +37,7 @@ def symmetric_group_generators(n):
 
 
 def tensor_power(gens, k):
-    return [tensor_monomial([g] * k) for g in gens]
+    return [tensor_signed_permutation([g] * k) for g in gens]
 
 
 def assert_fixed_orthonormal(ob: OrbitBasis, gens):
@@ -56,33 +56,33 @@ def dense_fixed_dim(n, gens):
 
 
 # ---------------------------------------------------------------------------------------------
-def test_monomial_from_matrix():
+def test_signed_permutation_from_matrix():
     M = np.array([[0, -1, 0], [1, 0, 0], [0, 0, 1]])
-    perm, sign = monomial_from_matrix(M)
+    perm, sign = signed_permutation_from_matrix(M)
     np.testing.assert_array_equal(perm, [1, 0, 2])
     np.testing.assert_array_equal(sign, [1, -1, 1])
     np.testing.assert_array_equal(perm_matrix(perm, sign), M)
     # inv(h).T of a permutation matrix, computed in floating point, is still recognized
     P = perm_matrix([2, 0, 1])
-    assert monomial_from_matrix(np.linalg.inv(P).T) is not None
-    assert monomial_from_matrix(np.array([[1, 1], [0, 1]])) is None
-    assert monomial_from_matrix(np.array([[2, 0], [0, 1]])) is None
-    assert monomial_from_matrix(np.array([[1, 1], [0, 0]])) is None  # not a bijection
-    assert monomial_from_matrix(np.array([[0.6, -0.8], [0.8, 0.6]])) is None
-    assert monomial_from_matrix(np.ones((2, 3))) is None
+    assert signed_permutation_from_matrix(np.linalg.inv(P).T) is not None
+    assert signed_permutation_from_matrix(np.array([[1, 1], [0, 1]])) is None
+    assert signed_permutation_from_matrix(np.array([[2, 0], [0, 1]])) is None
+    assert signed_permutation_from_matrix(np.array([[1, 1], [0, 0]])) is None  # not a bijection
+    assert signed_permutation_from_matrix(np.array([[0.6, -0.8], [0.8, 0.6]])) is None
+    assert signed_permutation_from_matrix(np.ones((2, 3))) is None
 
 
-def test_tensor_monomial_matches_kron():
+def test_tensor_signed_permutation_matches_kron():
     rng = np.random.default_rng(0)
     factors = []
     for d in (2, 3, 4):
         factors.append((rng.permutation(d), rng.choice([-1, 1], size=d).astype(np.int8)))
-    perm, sign = tensor_monomial(factors)
+    perm, sign = tensor_signed_permutation(factors)
     K = np.ones((1, 1))
     for p, s in factors:
         K = np.kron(K, perm_matrix(p, s))
     np.testing.assert_array_equal(perm_matrix(perm, sign), K)
-    p0, s0 = tensor_monomial([])
+    p0, s0 = tensor_signed_permutation([])
     assert p0.tolist() == [0] and s0.tolist() == [1]
 
 
@@ -106,16 +106,16 @@ def test_cyclic_group_on_v2():
 
 
 def test_sign_flip_kills_orbits():
-    flip = monomial_from_matrix(-np.eye(1))
+    flip = signed_permutation_from_matrix(-np.eye(1))
     assert orbit_basis(1, [flip]).r == 0
-    ob = orbit_basis(1, [tensor_monomial([flip, flip])])
+    ob = orbit_basis(1, [tensor_signed_permutation([flip, flip])])
     assert ob.r == 1
     # Z2 acting by -1 on R^3 (parity): odd tensor powers have no fixed vectors.
-    minus = monomial_from_matrix(-np.eye(3))
+    minus = signed_permutation_from_matrix(-np.eye(3))
     for k, expected in [(1, 0), (2, 9), (3, 0)]:
-        ob = orbit_basis(3**k, [tensor_monomial([minus] * k)])
+        ob = orbit_basis(3**k, [tensor_signed_permutation([minus] * k)])
         assert ob.r == expected
-        assert_fixed_orthonormal(ob, [tensor_monomial([minus] * k)])
+        assert_fixed_orthonormal(ob, [tensor_signed_permutation([minus] * k)])
 
 
 def test_signed_cycle_inconsistency():
@@ -125,7 +125,7 @@ def test_signed_cycle_inconsistency():
     assert ob.r == 0
     assert (ob.labels == -1).all() and (ob.signs == 0).all()
     # ... while on R^3 ⊗ R^3 some orbits survive, with signs.
-    g2 = tensor_monomial([g, g])
+    g2 = tensor_signed_permutation([g, g])
     ob2 = orbit_basis(9, [g2])
     assert ob2.r == dense_fixed_dim(9, [g2]) == 3
     assert_fixed_orthonormal(ob2, [g2])
@@ -134,10 +134,10 @@ def test_signed_cycle_inconsistency():
 
 def test_hyperoctahedral_group_on_v2():
     # Signed permutations of R^3 (the cube group): V ⊗ V fixes only the identity.
-    swap = monomial_from_matrix(perm_matrix([1, 0, 2]))
-    cyc = monomial_from_matrix(perm_matrix([1, 2, 0]))
-    flip = monomial_from_matrix(np.diag([-1.0, 1, 1]))
-    gens = [tensor_monomial([g, g]) for g in (swap, cyc, flip)]
+    swap = signed_permutation_from_matrix(perm_matrix([1, 0, 2]))
+    cyc = signed_permutation_from_matrix(perm_matrix([1, 2, 0]))
+    flip = signed_permutation_from_matrix(np.diag([-1.0, 1, 1]))
+    gens = [tensor_signed_permutation([g, g]) for g in (swap, cyc, flip)]
     ob = orbit_basis(9, gens)
     assert ob.r == 1
     np.testing.assert_allclose(ob.to_dense()[:, 0], np.eye(3).ravel() / np.sqrt(3))
