@@ -64,7 +64,19 @@ class Static:
         return f"Static({type(self.value).__name__})"
 
 
-class Linear(eqx.Module):
+class _RepsFromPlan:
+    """``rep_in`` / ``rep_out`` read from the layer's plan (no rep is held as a field)."""
+
+    @property
+    def rep_in(self) -> Rep:
+        return self.plan.rep_in
+
+    @property
+    def rep_out(self) -> Rep:
+        return self.plan.rep_out
+
+
+class Linear(_RepsFromPlan, eqx.Module):
     """Equivariant linear layer ``rep_in → rep_out``: ``w`` holds the coefficients in the
     equivariant basis, ``b`` those of the invariant bias (flat float32 vectors)."""
 
@@ -81,20 +93,12 @@ class Linear(eqx.Module):
         """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
         return ln.linear_apply(self.plan, self.w, self.b, x)
 
-    @property
-    def rep_in(self) -> Rep:
-        return self.plan.rep_in
-
-    @property
-    def rep_out(self) -> Rep:
-        return self.plan.rep_out
-
     def weight(self):
         """The dense weight matrix ``(n_out, n_in)`` in the user's layouts."""
         return ln.dense_weight(self.plan, self.w)
 
 
-class BiLinear(eqx.Module):
+class BiLinear(_RepsFromPlan, eqx.Module):
     """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x`` (coefficients ``w``)."""
 
     w: jax.Array
@@ -108,14 +112,6 @@ class BiLinear(eqx.Module):
     def __call__(self, x, *, key=None):
         """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
         return bl.bilinear_apply(self.plan, self.w, x)
-
-    @property
-    def rep_in(self) -> Rep:
-        return self.plan.rep_in
-
-    @property
-    def rep_out(self) -> Rep:
-        return self.plan.rep_out
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
