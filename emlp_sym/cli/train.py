@@ -19,6 +19,7 @@ from tqdm.auto import tqdm
 
 from emlp_sym.cli.backends import FRAMEWORKS, get_backend
 from emlp_sym.datasets import DATASETS, DataLoader
+from emlp_sym.errors import ConfigError
 from emlp_sym.nn.params import load_params, num_params, save_params
 from emlp_sym.testing import paired_equivariance_error
 
@@ -47,17 +48,18 @@ class TrainConfig:
 
     def validate(self):
         if self.dataset not in DATASETS:
-            raise ValueError(f"unknown dataset {self.dataset!r}; choose from {', '.join(DATASETS)}")
+            raise ConfigError(f"unknown dataset {self.dataset!r}; choose from "
+                              f"{', '.join(DATASETS)}")
         if self.model not in MODELS:
-            raise ValueError(f"unknown model {self.model!r}; choose EMLP or MLP")
+            raise ConfigError(f"unknown model {self.model!r}; choose EMLP or MLP")
         if self.framework not in FRAMEWORKS:
-            raise ValueError(f"unknown framework {self.framework!r}; choose from "
-                             f"{', '.join(FRAMEWORKS)}")
+            raise ConfigError(f"unknown framework {self.framework!r}; choose from "
+                              f"{', '.join(FRAMEWORKS)}")
         for name in ("epochs", "ch", "num_layers", "batch_size", "n_train", "n_test"):
             if int(getattr(self, name)) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+                raise ConfigError(f"{name} must be a positive integer, got {getattr(self, name)}")
         if not self.lr > 0:
-            raise ValueError(f"lr must be positive, got {self.lr}")
+            raise ConfigError(f"lr must be positive, got {self.lr}")
 
 
 # With no --group, train on the group the seed uses (SO(3) for Inertia, whose full symmetry

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from emlp_sym.errors import ConfigError, DatasetError
+
 __all__ = ["DataLoader"]
 
 
@@ -27,11 +29,11 @@ class DataLoader:
     def __init__(self, dataset, batch_size: int = 32, shuffle: bool = True, seed: int = 0,
                  drop_last: bool = False):
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)):
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size!r}")
         if batch_size <= 0:
-            raise ValueError(f"batch_size must be a positive integer, got {batch_size}")
+            raise ConfigError(f"batch_size must be a positive integer, got {batch_size}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-            raise ValueError(f"seed must be a non-negative integer, got {seed!r}")
+            raise ConfigError(f"seed must be a non-negative integer, got {seed!r}")
         self.dataset = dataset
         self.batch_size = int(batch_size)
         self.shuffle = bool(shuffle)
@@ -47,7 +49,7 @@ class DataLoader:
         self._X = np.asarray(X, dtype=np.float32)
         self._Y = np.asarray(Y, dtype=np.float32)
         if len(self._X) != len(self._Y):
-            raise ValueError(f"dataset has {len(self._X)} inputs but {len(self._Y)} targets")
+            raise DatasetError(f"dataset has {len(self._X)} inputs but {len(self._Y)} targets")
 
     @property
     def num_examples(self) -> int:

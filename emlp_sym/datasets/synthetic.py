@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emlp_sym.errors import ArgumentTypeError, DatasetError, ShapeError
 from emlp_sym.groups import O, SO13p
 from emlp_sym.reps import Scalar, T, Vector
 
@@ -23,11 +24,14 @@ __all__ = ["SyntheticDataset", "Inertia", "O5Synthetic", "ParticleInteraction"]
 
 # ---- argument checking ------------------------------------------------------------------------
 def _check_int(value, name: str, minimum: int = 1) -> int:
-    """An integer argument ``>= minimum``: TypeError for non-integers, ValueError if too small."""
+    """An integer argument ``>= minimum``: ArgumentTypeError (a TypeError) for non-integers,
+    DatasetError (a ValueError) if too small."""
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an integer, got {value!r} ({type(value).__name__})")
+        raise ArgumentTypeError(
+            f"{name} must be an integer, got {value!r} ({type(value).__name__})"
+        )
     if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+        raise DatasetError(f"{name} must be >= {minimum}, got {value}")
     return int(value)
 
 
@@ -39,9 +43,9 @@ def _check_seed(seed):
 
 def _check_positive_float(value, name: str) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+        raise ArgumentTypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     if not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{name} must be a positive finite number, got {value}")
+        raise DatasetError(f"{name} must be a positive finite number, got {value}")
     return float(value)
 
 
@@ -66,10 +70,10 @@ def block_stats(A: np.ndarray, layout) -> tuple[np.ndarray, np.ndarray]:
         elif kind == "tensor":
             s[i : i + size] = np.sqrt(np.mean(block**2))
         else:
-            raise ValueError(f"unknown block kind {kind!r}")
+            raise DatasetError(f"unknown block kind {kind!r}; use 'scalar' or 'tensor'")
         i += size
     if i != A.shape[1]:
-        raise ValueError(f"layout covers {i} columns, data has {A.shape[1]}")
+        raise ShapeError(f"layout covers {i} columns, data has {A.shape[1]}")
     s = np.where(s > 0, s, 1.0)
     return mu.astype(np.float32), s.astype(np.float32)
 
@@ -117,7 +121,7 @@ class SyntheticDataset:
 def _batch(X, width: int, name: str) -> np.ndarray:
     X = np.asarray(X, dtype=np.float64)
     if X.ndim != 2 or X.shape[1] != width:
-        raise ValueError(f"{name}.target expects inputs of shape (N, {width}), got {X.shape}")
+        raise ShapeError(f"{name}.target expects inputs of shape (N, {width}), got {X.shape}")
     return X
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emlp_sym.errors import GroupError
 from emlp_sym.groups.base import Group, check_positive_int
 
 
@@ -37,7 +38,7 @@ class PermutationGroup(Group):
         perms = [np.asarray(p, dtype=np.int64) for p in self.permutations]
         for p in perms:
             if sorted(p.tolist()) != list(range(len(p))):
-                raise ValueError(f"{type(self).__name__}: {p.tolist()} is not a permutation")
+                raise GroupError(f"{type(self).__name__}: {p.tolist()} is not a permutation")
         self.permutations = perms
         if perms:
             self.d = len(perms[0])
@@ -158,7 +159,7 @@ class ZksZnxZn(PermutationGroup):
         k = check_positive_int(k, "ZksZnxZn(k, n): k")
         n = check_positive_int(n, "ZksZnxZn(k, n): n")
         if k not in (2, 4):
-            raise ValueError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
+            raise GroupError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
         idx = np.arange(k * n * n).reshape(k, n, n)
         shift_x = np.roll(idx, 1, axis=1)
         shift_y = np.roll(idx, 1, axis=2)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emlp_sym.errors import ShapeError
 from emlp_sym.solvers.blas_threads import single_threaded_blas
 
 __all__ = ["nullspace_dense"]
@@ -26,7 +27,7 @@ def nullspace_dense(G, *, tol: float = 1e-9) -> np.ndarray:
     """
     G = np.asarray(G)
     if G.ndim != 2 or G.shape[0] != G.shape[1]:
-        raise ValueError(f"G must be square, got shape {G.shape}")
+        raise ShapeError(f"G must be square, got shape {G.shape}")
     G = G.astype(np.complex128) if np.iscomplexobj(G) else G.astype(np.float64)
     if G.shape[0] == 0:
         return np.zeros((0, 0), G.dtype)

@@ -26,7 +26,7 @@ import scipy.sparse as sp
 import sympy
 from scipy.sparse.csgraph import connected_components
 
-from emlp_sym.errors import ExactFormUnavailable
+from emlp_sym.errors import ArgumentTypeError, ExactFormUnavailable, ShapeError
 
 try:  # flint is a declared dependency; the SymPy path keeps things working without it.
     import flint
@@ -71,7 +71,7 @@ def _to_fraction(x) -> Fraction:
         if math.isfinite(x) and float(x).is_integer() and abs(x) < _FLOAT_EXACT_LIMIT:
             return Fraction(int(x))
         raise ExactFormUnavailable(f"float entry {x!r} is not an exact integer")
-    raise TypeError(f"cannot use {type(x).__name__} entry {x!r} in an exact solve")
+    raise ArgumentTypeError(f"cannot use {type(x).__name__} entry {x!r} in an exact solve")
 
 
 def _normalize_row(cols: Sequence[int], vals: Sequence[int]):
@@ -100,7 +100,7 @@ def _sparse_rows(A: sp.spmatrix | sp.sparray) -> IntRows:
             )
         data = A.data.astype(np.int64)
     else:
-        raise TypeError(f"sparse matrix of dtype {A.dtype} is not supported; use integers")
+        raise ArgumentTypeError(f"sparse matrix of dtype {A.dtype} is not supported; use integers")
     indptr, indices = A.indptr, A.indices
     data_l, indices_l = data.tolist(), indices.tolist()
     rows = []
@@ -118,10 +118,10 @@ def _dense_rows(A) -> IntRows:
     else:
         entries = [list(row) for row in A]
         if not entries:
-            raise ValueError("an empty list of rows has no column count; pass a sympy Matrix")
+            raise ShapeError("an empty list of rows has no column count; pass a sympy Matrix")
         n = len(entries[0])
         if any(len(row) != n for row in entries):
-            raise ValueError("rows of different lengths")
+            raise ShapeError("rows of different lengths; give every row the same number of entries")
     rows = []
     for row in entries:
         fr = [_to_fraction(x) for x in row]
@@ -343,7 +343,7 @@ def _basis_columns_as_integers(B) -> tuple[int, int, list[list[int]]]:
     else:
         B = np.asarray(B, dtype=object)
         if B.ndim != 2:
-            raise ValueError("B must be a 2-D matrix")
+            raise ShapeError(f"B must be a 2-D matrix (n × r), got {B.ndim} dimensions")
         n, r = B.shape
         cols = [[_to_fraction(B[i, k]) for i in range(n)] for k in range(r)]
     table = [[0] * r for _ in range(n)]
@@ -365,7 +365,7 @@ def check_exact_basis(A, B) -> bool:
     n, rows = integer_rows(A)
     nb, r, table = _basis_columns_as_integers(B)
     if nb != n:
-        raise ValueError(f"A has {n} columns but B has {nb} rows")
+        raise ShapeError(f"A has {n} columns but B has {nb} rows")
     if r == 0 or not rows:
         return True
     a_max = max(abs(v) for _, vals in rows for v in vals)

@@ -20,6 +20,7 @@ from collections.abc import Sequence
 import jax
 import numpy as np
 
+from emlp_sym.errors import ShapeError
 from emlp_sym.solvers.kronecker import kron_apply, kron_sum_apply, square_dims
 
 __all__ = ["GramOperator", "gram_operator"]
@@ -59,7 +60,7 @@ class GramOperator:
         self.discrete_terms = tuple(tuple(_as_matrix(M) for M in t) for t in discrete_terms)
         dims = {square_dims(t) for t in self.lie_terms + self.discrete_terms}
         if len(dims) > 1:
-            raise ValueError(f"terms act on different tensor shapes: {sorted(dims)}")
+            raise ShapeError(f"terms act on different tensor shapes: {sorted(dims)}")
         self.dims = dims.pop() if dims else None
         self.n = math.prod(self.dims) if self.dims is not None else None
         mats = [M for t in self.lie_terms + self.discrete_terms for M in t]

@@ -20,6 +20,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.errors import ShapeError
+
 __all__ = ["kron_apply", "kron_sum_apply", "square_dims"]
 
 
@@ -62,11 +64,11 @@ def _apply_axis(M, Xr, xp):
 
 
 def square_dims(mats) -> tuple[int, ...]:
-    """The sizes d_i of square per-axis matrices; ValueError for a non-square one."""
+    """The sizes d_i of square per-axis matrices; ShapeError (a ValueError) for a non-square one."""
     dims = []
     for M in mats:
         if M.ndim != 2 or M.shape[0] != M.shape[1]:
-            raise ValueError(f"per-axis matrices must be square, got shape {M.shape}")
+            raise ShapeError(f"per-axis matrices must be square, got shape {M.shape}")
         dims.append(int(M.shape[0]))
     return tuple(dims)
 
@@ -84,7 +86,7 @@ class _Block:
         self.dims = square_dims(self.mats)
         self.n = math.prod(self.dims)
         if X.shape[0] != self.n:
-            raise ValueError(f"X has {X.shape[0]} rows, the Kronecker factors act on {self.n}")
+            raise ShapeError(f"X has {X.shape[0]} rows, the Kronecker factors act on {self.n}")
         self.X = X.reshape(self.n, -1)
         self.k = self.X.shape[1]
 

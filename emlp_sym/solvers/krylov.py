@@ -32,7 +32,7 @@ import jax
 import numpy as np
 import scipy.linalg
 
-from emlp_sym.errors import SolverError
+from emlp_sym.errors import ShapeError, SolverError
 from emlp_sym.solvers.blas_threads import single_threaded_blas
 from emlp_sym.solvers.chebyshev import BlockFilter, chebyshev_degree
 from emlp_sym.solvers.gram import GramOperator
@@ -107,7 +107,7 @@ def nullspace_krylov(
         dtype = np.result_type(dtype, gram_apply.dtype)
     dtype = np.dtype(np.complex128 if np.issubdtype(dtype, np.complexfloating) else np.float64)
     if is_gram and gram_apply.n is not None and gram_apply.n != n:
-        raise ValueError(f"the operator acts on R^{gram_apply.n}, not R^{n}")
+        raise ShapeError(f"the operator acts on R^{gram_apply.n}, not R^{n}")
     if n == 0:
         return np.zeros((0, 0), dtype)
     op = BlockFilter(gram_apply, n, dtype, use_jit=is_gram and n >= JIT_MIN_SIZE)

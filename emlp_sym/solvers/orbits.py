@@ -22,6 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
+from emlp_sym.errors import GroupError, ShapeError
+
 __all__ = [
     "SignedPermutation",
     "OrbitBasis",
@@ -151,7 +153,7 @@ class OrbitBasis:
         """Qᵀ X for X of shape (n, ...): the coordinates of X's projection in this basis."""
         X = np.asarray(X)
         if X.shape[:1] != (self.n,):
-            raise ValueError(f"expected leading dimension {self.n}, got shape {X.shape}")
+            raise ShapeError(f"expected leading dimension {self.n}, got shape {X.shape}")
         out = self._qt @ X.reshape(self.n, math.prod(X.shape[1:]))
         return np.asarray(out).reshape((self.r, *X.shape[1:]))
 
@@ -159,7 +161,7 @@ class OrbitBasis:
         """Q C for C of shape (r, ...): the fixed vector(s) with these coordinates."""
         C = np.asarray(C)
         if C.shape[:1] != (self.r,):
-            raise ValueError(f"expected leading dimension {self.r}, got shape {C.shape}")
+            raise ShapeError(f"expected leading dimension {self.r}, got shape {C.shape}")
         out = self._q @ C.reshape(self.r, math.prod(C.shape[1:]))
         return np.asarray(out).reshape((self.n, *C.shape[1:]))
 
@@ -172,14 +174,14 @@ def _check_generator(n: int, g: SignedPermutation) -> tuple[np.ndarray, np.ndarr
     perm = np.asarray(g[0])
     sign = np.asarray(g[1])
     if perm.shape != (n,) or sign.shape != (n,):
-        raise ValueError(f"generator arrays must have shape ({n},), got {perm.shape}, {sign.shape}")
+        raise ShapeError(f"generator arrays must have shape ({n},), got {perm.shape}, {sign.shape}")
     if not np.issubdtype(perm.dtype, np.integer):
-        raise ValueError("perm must be an integer array")
+        raise GroupError(f"perm must be an integer array, got dtype {perm.dtype}")
     perm = perm.astype(np.int64)
     if n and (perm.min() < 0 or perm.max() >= n):
-        raise ValueError("perm has an index out of range")
+        raise GroupError(f"perm entries must lie in range({n}), got {perm.min()}..{perm.max()}")
     if not np.all(np.abs(sign) == 1):
-        raise ValueError("sign entries must be ±1")
+        raise GroupError("sign entries must be ±1 (a signed permutation)")
     return perm, sign.astype(np.int8)
 
 
@@ -197,7 +199,7 @@ def orbit_basis(n: int, generators: Sequence[SignedPermutation]) -> OrbitBasis:
     """
     n = int(n)
     if n < 0:
-        raise ValueError(f"n must be non-negative, got {n}")
+        raise ShapeError(f"n must be non-negative, got {n}")
     gens = [_check_generator(n, g) for g in generators]
     idx = np.arange(n, dtype=np.int64)
     if gens:

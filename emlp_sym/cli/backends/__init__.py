@@ -13,6 +13,7 @@ from typing import Protocol
 
 import numpy as np
 
+from emlp_sym.errors import ConfigError
 from emlp_sym.nn import FRONTS
 
 FRAMEWORKS = FRONTS
@@ -46,5 +47,5 @@ class Backend(Protocol):
 def get_backend(framework: str) -> type:
     """The backend class of a framework (imports that framework)."""
     if framework not in FRAMEWORKS:
-        raise ValueError(f"unknown framework {framework!r}; choose from {', '.join(FRAMEWORKS)}")
+        raise ConfigError(f"unknown framework {framework!r}; choose from {', '.join(FRAMEWORKS)}")
     return importlib.import_module(f"emlp_sym.cli.backends.{framework}").Backend
