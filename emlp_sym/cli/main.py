@@ -104,6 +104,10 @@ def _basis(args):
 
     G = parse_group(args.group)
     rep = parse_rep(args.rep)(G)
+    from emlp_sym.solvers.memory import check_allocation
+
+    # the canonical layout holds a few integer arrays of the rep's size: refuse before it
+    check_allocation(32 * rep.size(), "the canonical layout", args.rep, size=rep.size())
     print(f"rep:        {args.rep} on {G}")
     print(f"canonical:  {rep}   (size {rep.size()})")
     Q = rep.equivariant_basis(exact=args.exact)
@@ -141,6 +145,11 @@ def main(argv=None) -> int:
         {"train": _train, "evaluate": _evaluate, "basis": _basis}[args.command](args)
     except (EmlpSymError, ValueError, TypeError, FileNotFoundError, ImportError) as e:
         sys.stderr.write(f"emlp-sym {args.command}: error: {e}\n".replace("\n\n", "\n"))
+        return 2
+    except MemoryError as e:  # a request too large to guard beforehand: still one line
+        detail = f" ({e})" if str(e) else ""
+        sys.stderr.write(f"emlp-sym {args.command}: error: out of memory{detail}; try a smaller "
+                         "rep or a higher EMLP_SYM_MEMORY_LIMIT\n")
         return 2
     return 0
 

@@ -8,6 +8,7 @@ user-defined representation. Duals fold into ``V`` for real orthogonal groups, w
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,7 +122,7 @@ def is_permutation_type(mono: Monomial) -> bool:
 
 
 def monomial_size(mono: Monomial) -> int:
-    return int(np.prod([a.size for a in mono], dtype=np.int64)) if mono else 1
+    return math.prod(a.size for a in mono)  # Python ints: exact at any size
 
 
 def monomial_str(mono: Monomial, show_group: bool = False) -> str:

@@ -11,6 +11,8 @@ group hands each child the block of the element its own group reads
 
 from __future__ import annotations
 
+import math
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -103,7 +105,7 @@ class ProductRep(_Node):
         return ProductRep(*[r(G) for r in self.reps])
 
     def size(self):
-        return int(np.prod([r.size() for r in self.reps], dtype=np.int64))
+        return math.prod(r.size() for r in self.reps)  # Python ints: exact at any size
 
     def _rho(self, g):
         out = jnp.ones((1, 1), dtype=g.dtype)

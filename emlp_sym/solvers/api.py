@@ -22,15 +22,22 @@ from tqdm.auto import tqdm
 from emlp_sym.errors import SolverError
 from emlp_sym.reps.atoms import monomial_size, monomial_str
 from emlp_sym.reps.checks import require_bound
+from emlp_sym.solvers.memory import check_allocation
 from emlp_sym.solvers.monomial import exact_basis, numeric_basis
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
+CANONICAL_BYTES_PER_COORD = 32  # the canonical permutation (int64) and its intermediates
 
 
 def _bound(rep):
     """The rep, checked bound (:func:`~emlp_sym.reps.require_bound`), with its canonical form."""
     require_bound(rep)
+    if "_canonical_cache" not in rep.__dict__:  # guard before the n-sized permutation exists
+        n = rep.size()
+        name = rep._tree_str() if hasattr(rep, "_tree_str") else type(rep).__name__
+        check_allocation(CANONICAL_BYTES_PER_COORD * n, "the canonical layout",
+                         f"{name} on {rep.G}", "use a smaller rep", size=n)
     _ = rep.canonical  # computed once and cached on the rep
     return rep
 
@@ -102,6 +109,8 @@ def equivariant_basis(rep, exact: bool = False):
     B = equivariant_blocks(rep)
     Q = StructuredBasis(B)
     if B.size * B.rank <= DENSE_BASIS_LIMIT:
+        check_allocation(B.size * B.rank * np.dtype(B.dtype).itemsize,
+                         f"the dense {B.size} × {B.rank} basis", rep)
         return Q.to_dense()
     return Q
 
@@ -189,6 +198,10 @@ class EquivariantProjector:
         self.perm = blocks.perm
         self.inverse_perm = np.argsort(blocks.perm)
         # Q Qᴴ per distinct monomial: the whole work of a block is one matmul with it.
+        check_allocation(sum(b.size**2 for b in blocks.blocks) * np.dtype(blocks.dtype).itemsize,
+                         "the per-type projectors Q Qᴴ", None,
+                         "use the structured basis (equivariant_basis()) or a smaller rep",
+                         size=blocks.size)
         self._proj = [(s, m, n_t, Q @ Q.conj().T) for s, m, n_t, Q, _ in blocks.blocks]
 
     def __matmul__(self, v):
@@ -207,6 +220,9 @@ class EquivariantProjector:
     def to_dense(self) -> np.ndarray:
         if self.shape[0] > 20000:
             raise SolverError(f"a dense {self.shape} projector is too large; use P @ v instead")
+        check_allocation(2 * self.shape[0] ** 2 * np.dtype(self._b.dtype).itemsize,
+                         f"the dense {self.shape[0]} × {self.shape[0]} projector", None,
+                         "use P @ v instead", size=self.shape[0])
         return np.asarray(self @ np.eye(self.shape[0]))
 
     def __repr__(self):

@@ -13,6 +13,8 @@ same type solves each type once.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import scipy.sparse as sp
 import sympy
@@ -20,7 +22,7 @@ from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.sdm import SDM
 
-from emlp_sym.errors import ExactFormUnavailable, SolverError
+from emlp_sym.errors import ExactFormUnavailable, ResourceError, SolverError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import Monomial, monomial_size, monomial_str
 from emlp_sym.solvers import cache, orbits
@@ -29,10 +31,15 @@ from emlp_sym.solvers.dense_nullspace import nullspace_dense
 from emlp_sym.solvers.exact import rational_nullspace
 from emlp_sym.solvers.gram import gram_operator
 from emlp_sym.solvers.kronecker import kron_apply, kron_sum_apply
-from emlp_sym.solvers.krylov import nullspace_krylov
+from emlp_sym.solvers.krylov import KrylovOptions, nullspace_krylov
+from emlp_sym.solvers.memory import check_allocation, format_bytes, memory_limit
 
 DENSE_LIMIT = 1500  # largest (reduced) size solved by a dense eigendecomposition
 EXACT_LIE_LIMIT = 2500  # largest reduced size for the exact rational nullspace (cubic cost)
+SNAP_TOL = 1e-12  # entries below SNAP_TOL × their column's largest |entry| become exact zeros
+RESIDUAL_TOL = 1e-6  # largest constraint residual, relative to the constraint's scale
+DENSE_COPIES = 4  # r0 × r0 arrays alive in a dense Gram eigensolve (Gram, symmetrized, V, work)
+KRYLOV_COPIES = 8  # n × block arrays alive in a Krylov solve (block, G·block, filter terms)
 
 _numeric_cache: dict = {}
 _exact_cache: dict = {}
@@ -63,11 +70,55 @@ def numeric_basis(mono: Monomial, G: Group) -> np.ndarray:
         disk_key = cache.cache_key(mono, G)
         Q = cache.load(disk_key, monomial_size(mono), lambda Q: _is_valid(Q, mono, G))
         if Q is None:
-            Q = _solve_numeric(mono, G)
+            Q = snap_zeros(_solve_numeric(mono, G))
+            check_basis(Q, mono, G)  # raises SolverError: never return (or store) a wrong basis
             cache.store(disk_key, Q)
+        else:
+            Q = snap_zeros(Q)
         Q.setflags(write=False)
         _numeric_cache[key] = Q
     return Q
+
+
+def snap_zeros(Q: np.ndarray, tol: float = SNAP_TOL) -> np.ndarray:
+    """Set entries with ``|Q[i, j]| <= tol · max_i |Q[i, j]|`` to exact zero (rounding noise
+    such as 1e-17 where the exact basis has 0); returns a new array."""
+    Q = np.array(Q)
+    if Q.size:
+        A = np.abs(Q)
+        Q[A <= tol * A.max(axis=0, keepdims=True)] = 0
+    return Q
+
+
+def check_basis(Q, mono, G, tol: float = RESIDUAL_TOL) -> None:
+    """Raise :class:`SolverError` unless Q (n × r) has unit columns and satisfies every
+    constraint of ``G`` on ``mono`` (Lie algebra ``L Q = 0``, discrete generators ``g Q = Q``)
+    up to ``tol`` relative to the constraint's scale (the sum of the per-axis norms)."""
+    Q = np.asarray(Q)
+    n = monomial_size(mono)
+    what = f"numeric basis of {monomial_str(mono)} of {G}"
+    if Q.ndim != 2 or Q.shape[0] != n or not np.all(np.isfinite(Q)):
+        raise SolverError(f"{what}: not a finite {n} × r array (shape {Q.shape})")
+    if Q.shape[1] == 0 or not mono:
+        return
+    norms = np.linalg.norm(Q, axis=0)
+    if np.abs(norms - 1).max() > tol:
+        raise SolverError(f"{what}: columns are not unit vectors (|‖q‖ − 1| up to "
+                          f"{np.abs(norms - 1).max():.3g})")
+    lie_terms, disc_terms = lie_and_discrete_terms(mono, G)
+    for kind, terms in (("Lie", lie_terms), ("discrete", disc_terms)):
+        for mats in terms:
+            scale = sum(float(np.abs(np.asarray(M)).sum(axis=1).max()) for M in mats)
+            if kind == "Lie":
+                res = kron_sum_apply(mats, Q)
+            else:
+                res = kron_apply(mats, Q) - Q
+                scale = 1.0 + np.prod([float(np.abs(np.asarray(M)).sum(axis=1).max())
+                                       for M in mats])
+            worst = float(np.abs(np.asarray(res)).max(initial=0))
+            if not worst <= tol * max(scale, 1.0):
+                raise SolverError(f"{what}: {kind} constraint residual {worst:.3g} exceeds "
+                                  f"{tol:g} × scale {scale:.3g}; the basis is wrong")
 
 
 def _is_valid(Q, mono, G, tol=1e-8) -> bool:
@@ -94,18 +145,36 @@ def _solve_numeric(mono, G):
     actions = _monomial_actions(disc_terms)
     if actions is not None:
         ob = orbits.orbit_basis(n, actions)
-        Q0 = ob.to_dense(normalize=True)
-        if not lie_terms or ob.r == 0:
-            return Q0.astype(dtype)
-        if ob.r <= DENSE_LIMIT:
+        if not lie_terms or ob.r <= DENSE_LIMIT:  # else Q0 would be unused: don't form it
+            check_allocation(n * ob.r * 8, f"the dense {n} × {ob.r} orbit basis",
+                             monomial_str(mono), "use a smaller rep, or a higher "
+                             "EMLP_SYM_MEMORY_LIMIT (bytes, or like '8G')", size=n)
+            Q0 = ob.to_dense(normalize=True)
+            if not lie_terms or ob.r == 0:
+                return Q0.astype(dtype)
             return Q0 @ _reduced_dense(lie_terms, [], Q0, dtype)
         # too big to reduce densely: solve on the full space, below
     elif n <= DENSE_LIMIT:
+        check_allocation(n * n * np.dtype(dtype).itemsize, "the identity", monomial_str(mono),
+                         size=n)
         return _reduced_dense(lie_terms, disc_terms, np.eye(n, dtype=dtype), dtype)
+    # The block needs ~1.1 r + 8 columns and r is not known yet: guard a guess of
+    # max(block, sqrt n) columns up front, and cap the block's growth by the memory limit.
+    per_column = KRYLOV_COPIES * n * np.dtype(dtype).itemsize
+    k_guess = max(KrylovOptions.block, math.isqrt(n))
+    advice = "use a smaller rep, or a higher EMLP_SYM_MEMORY_LIMIT (bytes, or like '8G')"
+    check_allocation(per_column * k_guess, f"the Krylov block ({n} × {k_guess} or more)",
+                     monomial_str(mono), advice, size=n)
+    max_block = min(n, max(KrylovOptions.block, memory_limit() // per_column))
     gram = gram_operator(lie_terms, disc_terms)
     try:
-        return np.asarray(nullspace_krylov(gram, n, dtype))
+        return np.asarray(nullspace_krylov(gram, n, dtype, max_block=max_block))
     except SolverError as e:
+        if max_block < n and "max_block" in str(e):  # the null space outgrew the memory cap
+            raise ResourceError(
+                f"the Krylov block for {monomial_str(mono)} (size {n}) needs more than "
+                f"{max_block} columns, about {format_bytes(2 * max_block * per_column)}, over "
+                f"the memory limit of {format_bytes(memory_limit())}; {advice}") from e
         raise SolverError(f"no converged basis for {monomial_str(mono)} of {G}: {e}") from e
 
 
@@ -115,6 +184,10 @@ def _reduced_dense(lie_terms, disc_terms, Q0, dtype):
     The constraints are sparse Kronecker sums/products, so the Gram matrix is formed with
     sparse products (cheap) and only the final r0 × r0 matrix is dense.
     """
+    r0 = Q0.shape[1]
+    check_allocation(DENSE_COPIES * r0 * r0 * np.dtype(dtype).itemsize,
+                     f"the dense {r0} × {r0} Gram eigensolve", "the reduced constraint",
+                     size=Q0.shape[0])
     Q0 = sp.csr_matrix(Q0)
     gram = sp.csr_matrix((Q0.shape[1], Q0.shape[1]), dtype=dtype)
     for mats, kind in [(m, "sum") for m in lie_terms] + [(m, "product") for m in disc_terms]:
