@@ -100,6 +100,7 @@ class EMLPArchitecture(NamedTuple):
         return ((self.rep_in, *self.hidden)[-1], self.rep_out)
 
 
+@cached_plan
 def emlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
                       ) -> EMLPArchitecture:
     """The EMLP of the seed's signature ``EMLP(rep_in, rep_out, group, ch, num_layers)``.
@@ -134,6 +135,7 @@ class MLPArchitecture(NamedTuple):
         return self.widths[-2], self.widths[-1]
 
 
+@cached_plan
 def mlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
                      ) -> MLPArchitecture:
     """The MLP baseline with the EMLP's signature (``ch`` an int width).

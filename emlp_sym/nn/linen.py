@@ -26,7 +26,6 @@ tuples of floats.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from typing import Any
 
 import jax.numpy as jnp
@@ -46,34 +45,6 @@ nn = require("flax.linen", extra="flax", front="linen")
 
 __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
            "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
-
-
-def _memoized(build):
-    """``build`` memoized on its arguments, each rep keyed together with its group (reps
-    compare equal only when their layouts are, but a scalar equals every other scalar,
-    bound or not); calls with unhashable arguments (a user rep without ``__hash__``) are
-    not memoized."""
-
-    @lru_cache(maxsize=512)
-    def memo(key, args):
-        return build(*args)
-
-    def cached(*args):
-        key = tuple((a, a.G) if isinstance(a, Rep) else a for a in args)
-        try:
-            hash(key)
-        except TypeError:
-            return build(*args)
-        return memo(key, args)
-
-    cached.cache_info = memo.cache_info
-    return cached
-
-
-# A module is rebound (and its setup/compact code rerun) on every init and apply: outside
-# jax.jit that is every call. The core caches plans by reps; architectures are cached here.
-_emlp_architecture = _memoized(arch.emlp_architecture)
-_mlp_architecture = _memoized(arch.mlp_architecture)
 
 
 def _core_init(init, plan, index=None):
@@ -197,7 +168,7 @@ class EMLP(nn.Module):
     @property
     def architecture(self) -> arch.EMLPArchitecture:
         """The core's description: bound reps, hidden reps, ``blocks`` and ``readout``."""
-        return _emlp_architecture(self.rep_in, self.rep_out, self.group, self.ch,
+        return arch.emlp_architecture(self.rep_in, self.rep_out, self.group, self.ch,
                                   self.num_layers)
 
     @nn.compact
@@ -224,7 +195,7 @@ class MLP(nn.Module):
 
     @property
     def architecture(self) -> arch.MLPArchitecture:
-        return _mlp_architecture(self.rep_in, self.rep_out, self.group, self.ch,
+        return arch.mlp_architecture(self.rep_in, self.rep_out, self.group, self.ch,
                                  self.num_layers)
 
     @nn.compact

@@ -1,5 +1,5 @@
-"""Plans are computed once per (reps, group): fronts that rebuild modules on every trace
-(Haiku, Flax linen) get them from here instead of re-deriving the layout each time.
+"""Plans and architectures are computed once per (reps, group): fronts that rebuild modules
+on every trace (Haiku, Flax linen) get them from here instead of re-deriving them each time.
 
 The group is part of the key because reps of different groups can compare equal (a scalar
 is a scalar whatever group it is bound to). :func:`clear_caches` empties these caches with the
@@ -9,32 +9,43 @@ solvers' (for cold-start measurements).
 from __future__ import annotations
 
 import functools
+from typing import NamedTuple
 
 from emlp_sym.reps.expr import Rep
 
 _caches: list[dict] = []
 
 
+class CacheInfo(NamedTuple):
+    misses: int  # calls that built a new value
+    size: int  # values held
+
+
 def cached_plan(make):
-    """Memoize a plan function of bound reps; other arguments go through uncached, so the
-    function's own validation still names what is wrong."""
+    """Memoize ``make`` (a plan or architecture function) on its arguments, each rep keyed
+    together with its group. Calls with an unhashable argument (a list ``ch``, a user rep
+    without ``__hash__``) are built every time; errors are never cached, so the function's
+    own validation still names what is wrong."""
     cache: dict = {}
+    misses = 0
     _caches.append(cache)
 
     @functools.wraps(make)
-    def plan(*reps):
-        if not all(isinstance(r, Rep) and r.G is not None for r in reps):
-            return make(*reps)
-        key = tuple((r, r.G) for r in reps)
+    def cached(*args, **kwargs):
+        nonlocal misses
+        key = (tuple((a, a.G) if isinstance(a, Rep) else a for a in args),
+               tuple(sorted(kwargs.items())))
         try:
             hash(key)
-        except TypeError:  # a user rep without __hash__: built every time
-            return make(*reps)
+        except TypeError:
+            return make(*args, **kwargs)
         if key not in cache:
-            cache[key] = make(*reps)
+            misses += 1
+            cache[key] = make(*args, **kwargs)
         return cache[key]
 
-    return plan
+    cached.cache_info = lambda: CacheInfo(misses, len(cache))
+    return cached
 
 
 def clear_caches() -> None:

@@ -209,9 +209,9 @@ def test_tracing_again_solves_nothing():
     from emlp_sym.nn.linear import _hom_basis
 
     net, variables, x = small_model()
-    before = _hom_basis.cache_info().misses, L._emlp_architecture.cache_info().misses
+    before = _hom_basis.cache_info().misses, enn.emlp_architecture.cache_info().misses
     jax.jit(lambda v, z: net.apply(v, z)).lower(variables, x)
-    assert (_hom_basis.cache_info().misses, L._emlp_architecture.cache_info().misses) == before
+    assert (_hom_basis.cache_info().misses, enn.emlp_architecture.cache_info().misses) == before
 
 
 def test_export_import_round_trip(tmp_path):
