@@ -39,7 +39,7 @@ from emlp_sym.nn._optional import require
 from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.keys import as_key
-from emlp_sym.nn.params import check_params
+from emlp_sym.nn.params import check_params, map_params
 from emlp_sym.reps.expr import Rep
 
 eqx = require("equinox", extra="equinox", front="equinox")
@@ -300,15 +300,11 @@ def _leaves(slots: dict, prefix=()):
             yield (*prefix, name), v
 
 
-def _map(tree, f):
-    return {k: _map(v, f) if isinstance(v, dict) else f(v) for k, v in tree.items()}
-
-
 def export_params(model) -> dict:
     """The model's parameters as the core's tree of NumPy arrays (``emlp_sym.nn.save_params``
     writes it; any front's ``import_params`` reads it)."""
-    return _map(_slots(model),
-                lambda s: np.asarray(s[0](model)).T if s[1] else np.asarray(s[0](model)))
+    return map_params(lambda s: np.asarray(s[0](model)).T if s[1] else np.asarray(s[0](model)),
+                      _slots(model))
 
 
 def import_params(model, params):

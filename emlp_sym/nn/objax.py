@@ -25,7 +25,7 @@ from emlp_sym.nn import linear as ln
 from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
 from emlp_sym.nn.objax_compat import ensure_objax
-from emlp_sym.nn.params import check_params
+from emlp_sym.nn.params import check_params, map_params
 from emlp_sym.reps.expr import Rep
 
 objax = ensure_objax()
@@ -208,26 +208,14 @@ def _vars_of(model) -> dict:
     return model._vars()
 
 
-def _map(tree, f):
-    return {k: _map(v, f) if isinstance(v, dict) else f(v) for k, v in tree.items()}
-
-
 def export_params(model) -> dict:
     """The model's parameters as the core's tree (``emlp_sym.nn.save_params`` writes it)."""
-    return _map(_vars_of(model), lambda v: jax.device_get(v.value))
+    return map_params(lambda v: jax.device_get(v.value), _vars_of(model))
 
 
 def import_params(model, params):
     """Load a core parameter tree (from any front) into ``model`` in place; returns it."""
-    variables = _vars_of(model)
     check_params(export_params(model), params)
-
-    def walk(vs, ps):
-        for k, v in vs.items():
-            if isinstance(v, dict):
-                walk(v, ps[k])
-            else:
-                v.assign(jnp.asarray(ps[k], dtype=v.value.dtype))
-
-    walk(variables, params)
+    map_params(lambda var, p: var.assign(jnp.asarray(p, dtype=var.value.dtype)),
+               _vars_of(model), params)
     return model

@@ -55,6 +55,17 @@ def unflatten_params(flat: Mapping[str, np.ndarray]) -> dict:
     return tree
 
 
+def map_params(f, tree: Mapping, *others: Mapping) -> dict:
+    """The nested tree of ``f(leaf, *other_leaves)``: ``tree``'s structure, with the leaves of
+    ``others`` (trees of the same structure, or more) found at the same paths.
+
+    >>> map_params(lambda a, b: a + b, {"readout": {"w": 1}}, {"readout": {"w": 2}})
+    {'readout': {'w': 3}}
+    """
+    return {k: map_params(f, v, *(o[k] for o in others)) if isinstance(v, Mapping)
+            else f(v, *(o[k] for o in others)) for k, v in tree.items()}
+
+
 def save_params(path, params: Mapping) -> None:
     """Write a parameter tree to ``path`` (``.npz``), atomically: a reader never sees half a
     file, and an interrupted save leaves the old file in place."""
