@@ -34,7 +34,7 @@ from emlp_sym.solvers.orbits import orbit_basis
     lambda: SO("3"),
     lambda: SO(3).samples(1.5),
     lambda: DirectProduct(SO(3), 3),
-    lambda: V + 3,
+    lambda: V + 2.5,
     lambda: V ** 1.5,
     lambda: 2.5 * V,
     lambda: V >> 3,
@@ -53,7 +53,7 @@ def test_a_wrong_type_is_a_type_error(call):
 @pytest.mark.parametrize("call, error", [
     (lambda: S(0), GroupError),
     (lambda: SO(3).samples(-1), GroupError),
-    (lambda: V(SO(3)) + V(S(3)), GroupError),
+    (lambda: (V(SO(3)) + V(S(3))).rho({SO(3): jnp.eye(3)}), GroupError),  # S(3) missing
     (lambda: V ** -1, RepError),
     (lambda: require_bound(V**2, "rep_in"), RepError),
     (lambda: V(SO(3)).rho(jnp.eye(4)), ShapeError),

@@ -1,6 +1,7 @@
 """Matrix groups: the symmetry side of a representation."""
 
 from emlp_sym.groups.base import Group
+from emlp_sym.groups.embedded import DkeR3, Embed, O2eR3, Scaling, SO2eR3
 from emlp_sym.groups.finite import (
     C,
     Cube,
@@ -28,10 +29,12 @@ from emlp_sym.groups.lie import (
     Trivial,
     U,
 )
+from emlp_sym.groups.metrics import rel_err as rel_err  # emlp.groups.rel_err; not a group
 from emlp_sym.groups.product import DirectProduct
 
 __all__ = [
     "Group", "PermutationGroup", "DirectProduct",
     "SO", "O", "SO13", "SO13p", "O13", "SO11p", "O11", "Lorentz", "Sp", "SU", "U", "SL", "GL",
     "Trivial", "S", "Z", "C", "D", "Rot90", "Cube", "RubiksCube", "ZksZnxZn",
+    "Scaling", "Embed", "SO2eR3", "O2eR3", "DkeR3",
 ]

@@ -12,6 +12,7 @@ Users define a new group by subclassing and setting ``discrete_generators`` and/
 
 from __future__ import annotations
 
+import hashlib
 from fractions import Fraction
 from functools import cached_property
 
@@ -21,6 +22,7 @@ import numpy as np
 import sympy
 
 from emlp_sym.errors import ArgumentTypeError, ExactFormUnavailable, GroupError
+from emlp_sym.groups._storage import check_samples_storage
 
 _TOL = 1e-9
 
@@ -61,11 +63,18 @@ class Group:
     Subclasses set ``discrete_generators`` and/or ``lie_algebra`` (``(k, d, d)`` arrays) and
     optionally ``d``, ``z_scale`` (scale of Lie algebra noise when sampling), and the exact
     forms ``exact_discrete_generators`` / ``exact_lie_algebra`` (lists of SymPy matrices).
+
+    >>> import numpy as np
+    >>> class Flip(Group):
+    ...     discrete_generators = np.array([[[0.0, 1.0], [1.0, 0.0]]])  # swap two coordinates
+    >>> G = Flip()
+    >>> G.d, G.discrete_generators.shape, G.is_orthogonal
+    (2, (1, 2, 2), True)
     """
 
     lie_algebra = None
     discrete_generators = None
-    d: int | None = None
+    d: int | None = None  # dimension of the base representation V
     z_scale = None
     is_orthogonal: bool | None = None
     is_permutation: bool | None = None
@@ -118,6 +127,8 @@ class Group:
         return self.d
 
     def num_constraints(self) -> int:
+        """The number of generators, Lie algebra and discrete (each one constraint of the
+        equivariance solve), as the reference library counts them."""
         return len(self.lie_algebra) + len(self.discrete_generators)
 
     @cached_property
@@ -172,6 +183,7 @@ class Group:
     def _samples_np(self, N, rng):
         d = self.d
         dtype = complex if self.is_complex else float
+        check_samples_storage(self, N, itemsize=np.dtype(dtype).itemsize)
         g = np.broadcast_to(np.eye(d, dtype=dtype), (N, d, d)).copy()
         if len(self.lie_algebra):
             z = rng.standard_normal((N, len(self.lie_algebra)))
@@ -215,12 +227,56 @@ class Group:
     def __hash__(self) -> int:
         return hash(self._key())
 
+    # ---- order: groups are pytree dict keys ({G1: g1, G2: g2}), which JAX sorts ------------
+    def sort_key(self) -> tuple:
+        """A total, deterministic order key, consistent with ``==``: the printed name first,
+        then the class, then (for groups without parameters) a digest of the generators."""
+        cls = type(self)
+        key = (repr(self), f"{cls.__module__}.{cls.__qualname__}", self.d, self.element_size)
+        if self.args:  # named families: the parameters decide equality, and the name shows them
+            return key
+        digest = hashlib.sha1()
+        for gens in (self.lie_algebra, self.discrete_generators):
+            arr = np.ascontiguousarray(gens)
+            digest.update(f"{arr.dtype}{arr.shape}".encode())
+            digest.update(arr.tobytes())
+        return (*key, digest.hexdigest())
+
+    def __lt__(self, other) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.sort_key() < other.sort_key()
+
+    def __le__(self, other) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.sort_key() <= other.sort_key()
+
+    def __gt__(self, other) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.sort_key() > other.sort_key()
+
+    def __ge__(self, other) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        return self.sort_key() >= other.sort_key()
+
     def __mul__(self, other: Group) -> Group:
         from emlp_sym.groups.product import DirectProduct
 
-        if not isinstance(other, Group):
-            return NotImplemented
+        if not isinstance(other, Group):  # a library error, not Python's bare TypeError
+            raise ArgumentTypeError(
+                f"G1 * G2 is the direct product of two groups; {self} cannot multiply "
+                f"{other!r} ({type(other).__name__}): for a rep of {self}, write V({self})"
+            )
         return DirectProduct(self, other)
+
+    def __rmul__(self, other) -> Group:  # only non-groups get here (``3 * G``)
+        raise ArgumentTypeError(
+            f"G1 * G2 is the direct product of two groups; {other!r} "
+            f"({type(other).__name__}) cannot multiply {self}"
+        )
 
 
 def _expm(A):
@@ -231,7 +287,15 @@ def _expm(A):
 
 def check_positive_int(value, name, minimum=1):
     """Validate a group parameter: ArgumentTypeError for a non-integer, GroupError (a
-    ValueError) for one below ``minimum``; both messages name the fix."""
+    ValueError) for one below ``minimum``; both messages name the fix.
+
+    >>> check_positive_int(3, "n")
+    3
+    >>> check_positive_int(0, "n")
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.GroupError: n must be >= 1, got 0
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ArgumentTypeError(
             f"{name} must be an integer, got {value!r} ({type(value).__name__})"

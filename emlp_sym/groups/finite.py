@@ -11,14 +11,15 @@ from __future__ import annotations
 import numpy as np
 
 from emlp_sym.errors import GroupError
+from emlp_sym.groups._storage import (
+    check_generator_storage,
+    check_samples_storage,
+    group_name,
+)
 from emlp_sym.groups.base import Group, check_positive_int
 
-
-def _perm_matrix(perm) -> np.ndarray:
-    perm = np.asarray(perm)
-    M = np.zeros((len(perm), len(perm)))
-    M[perm, np.arange(len(perm))] = 1  # column i has its 1 in row perm[i]
-    return M
+#: C(k) and D(k) beyond this k: a rotation by 360/k degrees is the identity in float64
+MAX_ROTATION_ORDER = 2**53
 
 
 def _perm_matrices(idx: np.ndarray) -> np.ndarray:
@@ -30,28 +31,49 @@ def _perm_matrices(idx: np.ndarray) -> np.ndarray:
 
 
 class PermutationGroup(Group):
-    """A group given by permutations of {0..d-1}; subclass and set ``permutations``."""
+    """A group given by permutations of {0..d-1}; subclass and set ``permutations``.
+
+    >>> class Swap01(PermutationGroup):
+    ...     permutations = [[1, 0, 2]]  # swap the first two of three coordinates
+    >>> G = Swap01()
+    >>> G.d, G.discrete_generators.shape
+    (3, (1, 3, 3))
+    >>> from emlp_sym.reps import V
+    >>> V(G).equivariant_dim()  # fixed vectors: (a, a, b)
+    2
+    """
 
     permutations: list[np.ndarray] = []
 
     def __init__(self, *args):
         perms = [np.asarray(p, dtype=np.int64) for p in self.permutations]
+        if perms:  # the matrices below are dense: refuse a huge degree before building them
+            check_generator_storage(group_name(type(self).__name__, *args), len(perms),
+                                    len(perms[0]))
         for p in perms:
             if sorted(p.tolist()) != list(range(len(p))):
                 raise GroupError(f"{type(self).__name__}: {p.tolist()} is not a permutation")
         self.permutations = perms
         if perms:
             self.d = len(perms[0])
-            self.discrete_generators = np.stack([_perm_matrix(p) for p in perms])
+            if len({len(p) for p in perms}) > 1:
+                raise GroupError(f"{type(self).__name__}: the permutations act on different "
+                                 f"numbers of points, {sorted({len(p) for p in perms})}")
+            # column i of matrix k has its 1 in row perms[k][i]
+            self.discrete_generators = _perm_matrices(np.stack(perms))
         self.is_orthogonal = True
         self.is_permutation = True
         super().__init__(*args)
 
     def _samples_np(self, N, rng):
+        check_samples_storage(self, N)
         # Random words in the generators, composed as permutations (cheap at any d).
         idx = np.broadcast_to(np.arange(self.d), (N, self.d)).copy()
         if self.permutations:
-            P = np.stack(self.permutations)
+            # The identity is one of the choices at each step, so the words have random
+            # lengths: with fixed-length words a one-generator group (Z(n), Rot90) would
+            # always return the same element, g**12.
+            P = np.concatenate([np.stack(self.permutations), np.arange(self.d)[None]])
             for _ in range(4 * len(P) + 8):
                 i = rng.integers(len(P), size=N)
                 idx = np.take_along_axis(P[i], idx, axis=1)
@@ -59,10 +81,17 @@ class PermutationGroup(Group):
 
 
 class S(PermutationGroup):
-    """The symmetric group S(n) acting on R^n by permuting coordinates."""
+    """The symmetric group S(n) acting on R^n by permuting coordinates.
+
+    >>> from emlp_sym.reps import V
+    >>> G = S(4)
+    >>> G.d, V(G).equivariant_dim(), (V**2)(G).equivariant_dim()  # 1, and I and 11ᵀ
+    (4, 1, 2)
+    """
 
     def __init__(self, n: int):
         n = check_positive_int(n, "S(n): n")
+        check_generator_storage(group_name("S", n), 0 if n == 1 else 2, n)
         self.d = n
         # The transposition (0 1) and the n-cycle generate S(n).
         self.permutations = [] if n == 1 else [
@@ -72,25 +101,42 @@ class S(PermutationGroup):
         super().__init__(n)
 
     def _samples_np(self, N, rng):  # uniform: a random permutation per sample
+        check_samples_storage(self, N)
         idx = np.argsort(rng.random((N, self.d)), axis=1)
         return _perm_matrices(idx)
 
 
 class Z(PermutationGroup):
-    """The cyclic group Z(n) acting on R^n by cyclic shifts (the regular representation)."""
+    """The cyclic group Z(n) acting on R^n by cyclic shifts (the regular representation).
+
+    >>> from emlp_sym.reps import V
+    >>> Z(3).discrete_generators[0]
+    array([[0., 1., 0.],
+           [0., 0., 1.],
+           [1., 0., 0.]])
+    >>> (V**2)(Z(4)).equivariant_dim()  # circulant matrices
+    4
+    """
 
     def __init__(self, n: int):
         n = check_positive_int(n, "Z(n): n")
+        check_generator_storage(group_name("Z", n), 1 if n > 1 else 0, n)
         self.d = n
         self.permutations = [np.roll(np.arange(n), 1)] if n > 1 else []
         super().__init__(n)
 
 
 class Rot90(PermutationGroup):
-    """The 90 degree rotations of an n×n image, acting on its n² pixels."""
+    """The 90 degree rotations of an n×n image, acting on its n² pixels.
+
+    >>> from emlp_sym.reps import V
+    >>> Rot90(3).d, V(Rot90(3)).equivariant_dim()  # 9 pixels; centre, corners, edges
+    (9, 3)
+    """
 
     def __init__(self, n: int = 3):
         n = check_positive_int(n, "Rot90(n): n")
+        check_generator_storage(group_name("Rot90", n), 1 if n > 1 else 0, n * n)
         self.d = n * n
         grid = np.arange(n * n).reshape(n, n)
         # pixel i moves to where np.rot90 puts it
@@ -101,7 +147,12 @@ class Rot90(PermutationGroup):
 
 
 class Cube(PermutationGroup):
-    """The 24 rotations of a cube, acting on its 6 faces (ordered U, F, R, B, L, D)."""
+    """The 24 rotations of a cube, acting on its 6 faces (ordered U, F, R, B, L, D).
+
+    >>> from emlp_sym.reps import V
+    >>> Cube().d, (V**2)(Cube()).equivariant_dim()  # face to face: same, opposite, adjacent
+    (6, 3)
+    """
 
     def __init__(self):
         # Quarter turns about the front-back axis and the left-right axis.
@@ -144,7 +195,12 @@ def _rubiks_generators() -> list[np.ndarray]:
 
 
 class RubiksCube(PermutationGroup):
-    """The Rubik's cube group, a subgroup of S(48) generated by the six face quarter turns."""
+    """The Rubik's cube group, a subgroup of S(48) generated by the six face quarter turns.
+
+    >>> from emlp_sym.reps import V
+    >>> RubiksCube().d, V(RubiksCube()).equivariant_dim()  # corner and edge facets
+    (48, 2)
+    """
 
     def __init__(self):
         self.permutations = _rubiks_generators()
@@ -153,13 +209,20 @@ class RubiksCube(PermutationGroup):
 
 class ZksZnxZn(PermutationGroup):
     """Z_k ⋉ (Z_n × Z_n): translations of an n×n periodic grid and rotations by 360/k degrees
-    (k = 2 or 4), acting on k·n² channels (the group-convolution setting)."""
+    (k = 2 or 4), acting on k·n² channels (the group-convolution setting).
+
+    >>> from emlp_sym.reps import V
+    >>> G = ZksZnxZn(2, 3)  # half turns and translations of a 3×3 periodic grid
+    >>> G.d, V(G).equivariant_dim()
+    (18, 1)
+    """
 
     def __init__(self, k: int, n: int):
         k = check_positive_int(k, "ZksZnxZn(k, n): k")
         n = check_positive_int(n, "ZksZnxZn(k, n): n")
         if k not in (2, 4):
             raise GroupError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
+        check_generator_storage(group_name("ZksZnxZn", k, n), 3, k * n * n)
         idx = np.arange(k * n * n).reshape(k, n, n)
         shift_x = np.roll(idx, 1, axis=1)
         shift_y = np.roll(idx, 1, axis=2)
@@ -178,10 +241,20 @@ class C(Group):
     """The cyclic group C(k) of rotations of the plane by multiples of 360/k degrees.
 
     Exact bases exist for k = 1, 2, 4 (integer rotations); other k have irrational entries.
+
+    >>> C(4).discrete_generators[0]  # a quarter turn
+    array([[ 0., -1.],
+           [ 1.,  0.]])
+    >>> from emlp_sym.reps import V
+    >>> (V**2)(C(4)).equivariant_dim()  # aI + bJ
+    2
     """
 
     def __init__(self, k: int):
         k = check_positive_int(k, "C(k): k")
+        if k > MAX_ROTATION_ORDER:
+            raise GroupError(f"C(k)/D(k) with k = {k}: a rotation by 360/k degrees is the "
+                             f"identity in float64 beyond k = 2^53; use a smaller k")
         self.k = k
         self.d = 2
         self.discrete_generators = _rotation(k)[None]
@@ -189,7 +262,12 @@ class C(Group):
 
 
 class D(C):
-    """The dihedral group D(k): C(k) and the reflection of the first axis."""
+    """The dihedral group D(k): C(k) and the reflection of the first axis.
+
+    >>> from emlp_sym.reps import V
+    >>> len(D(4).discrete_generators), (V**2)(D(4)).equivariant_dim()  # only aI
+    (2, 1)
+    """
 
     def __init__(self, k: int):
         super().__init__(k)

@@ -5,25 +5,41 @@ factor's representations read their own block. The base representation ``V`` of 
 is ``V(G1) ⊗ V(G2)`` (dimension d1·d2), as in the reference library; representations of the
 factors can also be combined freely, e.g. ``V(SO(3)) * V(S(4))``.
 
-Reps track which group they are bound to with :func:`sum_group` (the one group a direct
-sum lives on: summands may be bound to factors of one ambient product, on which the other
-factors act trivially), :func:`product_group` (the product of the factors a tensor product
-involves) and :func:`restrict_element` (the block of a product's element that a factor, or
-a sub-product, reads).
+Reps track which group they are bound to with :func:`sum_group` (the group a direct sum
+lives on: the product of all its summands' factors, each summand acting trivially under the
+factors it does not mention), :func:`product_group` (the product of the factors a tensor
+product involves) and :func:`restrict_element` (the block of a product's element that a
+factor, or a sub-product, reads). :func:`element_from_factors` assembles an element from a
+dict ``{G1: g1, G2: g2}`` of factor elements, the reference library's way of passing them.
+
+Equal factors: in ``SO(3) * SO(3)`` the two factors act independently, so reps must know
+which one an atom belongs to. A group that occurs more than once in a product is numbered
+by occurrence, each copy a :class:`FactorCopy` (``SO(3)₁×SO(3)₂``); atoms then print as
+``V[SO(3)₁]⊗V[SO(3)₂]``. Products without repeats keep their plain factors. A rep bound to
+a plain ``SO(3)`` cannot be combined with one bound to ``SO(3)×SO(3)`` (which copy would
+it be?): :func:`product_group` refuses; bind it to a copy, ``V(G.factors[0])``.
 """
 
 from __future__ import annotations
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 import scipy.linalg
 
-from emlp_sym.errors import ArgumentTypeError, GroupError
+from emlp_sym.errors import ArgumentTypeError, GroupError, ShapeError
 from emlp_sym.groups.base import Group
 
 
 class DirectProduct(Group):
-    """The direct product of two or more groups (nested products are flattened)."""
+    """The direct product of two or more groups (nested products are flattened).
+
+    >>> from emlp_sym.groups import SO, S
+    >>> from emlp_sym.reps import V
+    >>> G = DirectProduct(SO(2), S(3))
+    >>> G.factors, V(G).size()  # V(G1×G2) = V(G1) ⊗ V(G2)
+    ((SO(2), S(3)), 6)
+    """
 
     def __init__(self, *groups: Group):
         flat: list[Group] = []
@@ -33,6 +49,18 @@ class DirectProduct(Group):
             flat.extend(G.factors)
         if len(flat) < 2:
             raise GroupError("DirectProduct needs at least two groups")
+        # G1 * G2 is a new product: its factors are numbered afresh (see number_copies)
+        self._setup(number_copies([_plain(F) for F in flat]))
+
+    @classmethod
+    def _of_factors(cls, factors) -> DirectProduct:
+        """The product of ``factors`` exactly as given (copies keep their numbers): the group
+        of a rep combining reps bound to factors of one product."""
+        G = cls.__new__(cls)
+        G._setup(tuple(factors))
+        return G
+
+    def _setup(self, flat: tuple[Group, ...]):
         self._factors = tuple(flat)
         sizes = [G.element_size for G in flat]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)])
@@ -100,11 +128,113 @@ class DirectProduct(Group):
     def _key(self):
         return ("DirectProduct", self._factors)
 
+    def sort_key(self) -> tuple:
+        cls = type(self)
+        return (repr(self), f"{cls.__module__}.{cls.__qualname__}", self.d, self.element_size,
+                tuple(G.sort_key() for G in self._factors))
+
     def __eq__(self, other):
         return isinstance(other, DirectProduct) and self._factors == other._factors
 
     def __hash__(self):
         return hash(self._key())
+
+
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+class FactorCopy(Group):
+    """The ``copy``-th occurrence of ``group`` as a factor of a direct product, ``SO(3)₂``.
+
+    It is ``group`` in every respect (generators, sampling, exact forms) but its identity:
+    copies with different numbers are different factors, so atoms ``V`` of each stay apart.
+    Made by :class:`DirectProduct` for factors that occur more than once; a copy is a plain
+    group otherwise, and can bind reps (``V(G.factors[1])``) and key dict elements.
+
+    >>> from emlp_sym.groups import SO
+    >>> G = SO(3) * SO(3)
+    >>> G.factors, G.factors[0] == G.factors[1], G.factors[0].base == SO(3)
+    ((SO(3)₁, SO(3)₂), False, True)
+    """
+
+    def __init__(self, base: Group, copy: int):
+        if not isinstance(base, Group) or len(base.factors) != 1:
+            raise ArgumentTypeError(f"FactorCopy numbers a single group, got {base!r}")
+        self.base = _plain(base)
+        self.copy = int(copy)
+        self.args = ()
+        b = self.base
+        self.d, self.z_scale = b.d, b.z_scale
+        self.lie_algebra, self.discrete_generators = b.lie_algebra, b.discrete_generators
+        self.is_orthogonal, self.is_permutation = b.is_orthogonal, b.is_permutation
+
+    @property
+    def element_size(self) -> int:
+        return self.base.element_size
+
+    @property
+    def is_complex(self) -> bool:
+        return self.base.is_complex
+
+    @property
+    def exact_lie_algebra(self):
+        return self.base.exact_lie_algebra
+
+    @property
+    def exact_discrete_generators(self):
+        return self.base.exact_discrete_generators
+
+    def num_constraints(self) -> int:
+        return self.base.num_constraints()
+
+    def _samples_np(self, N, rng):
+        return self.base._samples_np(N, rng)
+
+    def __repr__(self):
+        return f"{self.base!r}{str(self.copy).translate(SUBSCRIPTS)}"
+
+    __str__ = __repr__
+
+    def _key(self):
+        return ("FactorCopy", self.base, self.copy)
+
+    def sort_key(self) -> tuple:
+        return (repr(self), "FactorCopy", self.base.sort_key(), self.copy)
+
+    def __eq__(self, other):
+        if not isinstance(other, Group):
+            return NotImplemented
+        return isinstance(other, FactorCopy) and self._key() == other._key()
+
+    def __hash__(self):
+        return hash(self._key())
+
+
+def _plain(G: Group) -> Group:
+    """The group itself, without a copy number."""
+    return G.base if isinstance(G, FactorCopy) else G
+
+
+def number_copies(factors) -> tuple[Group, ...]:
+    """``factors`` (plain groups) with every group that occurs more than once replaced by
+    numbered copies, by occurrence: ``(SO(3), S(4), SO(3))`` → ``(SO(3)₁, S(4), SO(3)₂)``.
+
+    >>> from emlp_sym.groups import SO, S
+    >>> number_copies([SO(2), S(3), SO(2)])
+    (SO(2)₁, S(3), SO(2)₂)
+    """
+    counts: dict = {}
+    for F in factors:
+        counts[F] = counts.get(F, 0) + 1
+    seen: dict = {}
+    out = []
+    for F in factors:
+        if counts[F] == 1:
+            out.append(F)
+        else:
+            seen[F] = seen.get(F, 0) + 1
+            out.append(FactorCopy(F, seen[F]))
+    return tuple(out)
 
 
 def _distinct(groups) -> list[Group]:
@@ -118,9 +248,15 @@ def _distinct(groups) -> list[Group]:
 def sum_group(groups) -> Group | None:
     """The group a direct sum of reps bound to ``groups`` (None: unbound) lives on.
 
-    All bound summands must share one group, or be bound to factors of one ambient product
-    among them (the other factors act trivially), e.g. ``V(SO(3))⊗V(S(4)) + V⁰`` on
-    ``SO(3)×S(4)``; otherwise GroupError. None when no summand is bound.
+    If one of the groups contains every other one's factors, that group (e.g.
+    ``V(SO(3))⊗V(S(4)) + V⁰`` lives on ``SO(3)×S(4)``); otherwise the direct product of all
+    their distinct factors, in order of appearance, as in the reference library: each
+    summand acts trivially under the factors it does not mention, so ``V(SO(3)) + V(S(4))``
+    is a rep of ``SO(3)×S(4)``. None when no summand is bound.
+
+    >>> from emlp_sym.groups import SO
+    >>> sum_group([SO(2), None]), sum_group([None, None])
+    (SO(2), None)
     """
     bound = _distinct(groups)
     if len(bound) <= 1:
@@ -128,15 +264,17 @@ def sum_group(groups) -> Group | None:
     for ambient in sorted(bound, key=lambda G: -len(G.factors)):
         if all(set(G.factors) <= set(ambient.factors) for G in bound):
             return ambient
-    raise GroupError(
-        f"cannot add representations of different groups {', '.join(map(str, bound))}; "
-        "bind every summand to the same group (tensor products across groups are allowed)"
-    )
+    return product_group(bound)
 
 
 def product_group(groups) -> Group | None:
     """The group a tensor product of reps bound to ``groups`` lives on: the direct product
-    of their distinct factors, in order of appearance (None when no factor is bound)."""
+    of their distinct factors, in order of appearance (None when no factor is bound).
+
+    >>> from emlp_sym.groups import SO, S
+    >>> product_group([SO(2), S(3)])
+    SO(2)×S(3)
+    """
     bound = _distinct(groups)
     if len(bound) <= 1:
         return bound[0] if bound else None
@@ -145,15 +283,85 @@ def product_group(groups) -> Group | None:
         for f in G.factors:
             if f not in factors:
                 factors.append(f)
-    return factors[0] if len(factors) == 1 else DirectProduct(*factors)
+    _refuse_ambiguous_copies(bound, factors)
+    return factors[0] if len(factors) == 1 else DirectProduct._of_factors(factors)
+
+
+def _refuse_ambiguous_copies(bound, factors) -> None:
+    """A plain group next to a numbered copy of itself: which copy would it be?"""
+    copied = {F.base for F in factors if isinstance(F, FactorCopy)}
+    clash = [F for F in factors if not isinstance(F, FactorCopy) and F in copied]
+    if clash:
+        F = clash[0]
+        raise GroupError(
+            f"cannot combine reps of {', '.join(map(str, bound))}: {F} occurs more than once "
+            f"in a product, and a rep bound to {F} itself does not say which copy it acts on. "
+            f"Bind it to one copy, e.g. V(G.factors[0]) with G = {F}*{F}, or bind every rep "
+            f"to the whole product G"
+        )
 
 
 def restrict_element(x, parent: Group | None, child: Group | None):
     """The part of a group (or Lie algebra) element ``x`` of ``parent`` acting on ``child``,
-    a factor or sub-product of ``parent`` (block-diagonal in ``child``'s factor order)."""
+    a factor or sub-product of ``parent`` (block-diagonal in ``child``'s factor order).
+
+    >>> import numpy as np
+    >>> from emlp_sym.groups import SO, S
+    >>> G = SO(2) * S(3)
+    >>> g = np.eye(5)  # block-diagonal: SO(2) block (2×2), then S(3) block (3×3)
+    >>> restrict_element(g, G, S(3)).shape
+    (3, 3)
+    """
     if child is None or parent is None or child == parent:
         return x
     blocks = [parent.factor_block(x, parent.factors.index(f)) for f in child.factors]
     if len(blocks) == 1:
         return blocks[0]
     return jax.scipy.linalg.block_diag(*blocks)
+
+
+def element_from_factors(G: Group, parts: dict):
+    """The element of ``G`` whose factor blocks are ``parts[F]`` for each factor ``F``.
+
+    ``parts`` maps groups to elements (``{SO(3): g, S(4): h}``), as the reference library's
+    ``rep.rho`` takes them; ``G`` itself as a key gives its whole element. Keys that are not
+    factors of ``G`` are ignored, as there (one dict can serve reps of several groups);
+    every factor of ``G`` needs an entry. Works on JAX tracers (``jax.vmap`` over the dict).
+    Where a group occurs more than once (``SO(3)×SO(3)``) its plain name cannot say which
+    copy it means: key by the copies (``G.factors[i]``), or pass the block-diagonal element.
+
+    >>> import numpy as np
+    >>> from emlp_sym.groups import SO, S
+    >>> g = element_from_factors(SO(2) * S(3), {SO(2): np.eye(2), S(3): np.eye(3)})
+    >>> g.shape  # the block-diagonal element, factors in order
+    (5, 5)
+    """
+    if G in parts:
+        return jnp.asarray(parts[G])
+    ambiguous = [F for F in parts if isinstance(F, Group) and not isinstance(F, FactorCopy)
+                 and any(isinstance(C, FactorCopy) and C.base == F for C in G.factors)]
+    if ambiguous:
+        F = ambiguous[0]
+        raise GroupError(
+            f"{F} occurs more than once in {G}, so a dict keyed by {F} cannot say which copy "
+            f"each element is for: pass the block-diagonal element "
+            f"(jax.scipy.linalg.block_diag(g1, g2, ...), in the order of G.factors), or key "
+            f"the dict by the copies G.factors[i] ({', '.join(map(str, G.factors))})"
+        )
+    missing = [F for F in G.factors if F not in parts]
+    if missing:
+        raise GroupError(
+            f"an element of {G} given as a dict needs one element per factor; missing "
+            f"{', '.join(map(str, missing))} (keys given: {', '.join(map(str, parts))})"
+        )
+    blocks = []
+    for F in G.factors:
+        block = jnp.asarray(parts[F])
+        n = F.element_size
+        if block.shape != (n, n):
+            raise ShapeError(
+                f"the element of {F} in the dict must be one {n}×{n} matrix, got shape "
+                f"{block.shape}; use jax.vmap for a batch of elements"
+            )
+        blocks.append(block)
+    return blocks[0] if len(blocks) == 1 else jax.scipy.linalg.block_diag(*blocks)

@@ -3,10 +3,13 @@
 Layout: ``expr`` (the ``Rep`` base class and the leaves ``V``, ``V⁰``, duals), ``compound``
 (direct sums, tensor products), ``atoms`` and ``canonical`` (canonical forms), ``rebuild``
 (a rep from canonical terms), ``extension`` (the protocol for user-defined reps),
-``sympy_export`` (reps as SymPy polynomials), ``checks`` (argument checks, one way to fail).
+``sympy_export`` (reps as SymPy polynomials), ``checks`` (argument checks, one way to fail);
+the reference library's helpers ``sparsify``, ``vis`` (pictures of bases) and
+``equivariance`` (``equivariance_error`` of a matrix or basis).
 """
 
 from emlp_sym.reps.checks import require_bound
+from emlp_sym.reps.equivariance import equivariance_error
 from emlp_sym.reps.expr import (
     BaseRep,
     DualRep,
@@ -17,14 +20,28 @@ from emlp_sym.reps.expr import (
     from_terms,
     monomial_rep,
 )
+from emlp_sym.reps.sparsify import sparsify_basis
+from emlp_sym.reps.vis import vis, vis_basis
 
+#: The base representation ``V`` (the group's defining action on R^d); unbound: ``V(SO(3))``.
 V = Vector = BaseRep()
+#: The trivial representation ``V⁰`` (a scalar, size 1 for every group).
 Scalar = ScalarRep()
+#: ``V >> V``: linear maps from V to V (printed ``V⊗V*``, or ``V²`` for orthogonal groups).
 Matrix = V >> V
 
 
 def T(p: int, q: int = 0, G=None) -> Rep:
-    """The tensor rep ``V^{⊗p} ⊗ V*^{⊗q}``, bound to ``G`` if given."""
+    """The tensor rep ``V^{⊗p} ⊗ V*^{⊗q}``, bound to ``G`` if given.
+
+    >>> from emlp_sym.groups import SO
+    >>> print(T(1, 1))
+    V⊗V*
+    >>> print(T(2, G=SO(3)))
+    V²
+    >>> T(2, G=SO(3)).size()
+    9
+    """
     rep = V**p * V.T**q
     return rep(G) if G is not None else rep
 
@@ -32,5 +49,5 @@ def T(p: int, q: int = 0, G=None) -> Rep:
 __all__ = [
     "Rep", "ScalarRep", "BaseRep", "DualRep", "SumRep", "ProductRep",
     "V", "Vector", "Scalar", "Matrix", "T", "from_terms", "monomial_rep",
-    "require_bound",
+    "require_bound", "sparsify_basis", "vis", "vis_basis", "equivariance_error",
 ]

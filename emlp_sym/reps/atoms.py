@@ -14,18 +14,29 @@ from dataclasses import dataclass
 import numpy as np
 
 from emlp_sym.groups.base import Group
-from emlp_sym.reps.extension import is_self_dual, leaf_matrix
+from emlp_sym.reps.extension import declares_permutation, is_self_dual, leaf_matrix
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def superscript(n: int) -> str:
+    """``n`` in superscript digits, for exponents in printed reps.
+
+    >>> superscript(12)
+    '¹²'
+    """
     return str(n).translate(SUPERSCRIPTS)
 
 
 @dataclass(frozen=True)
 class BaseAtom:
-    """``V`` (or ``V*`` when ``dual``) of a single, non-product group."""
+    """``V`` (or ``V*`` when ``dual``) of a single, non-product group.
+
+    >>> from emlp_sym.groups import S
+    >>> atom = BaseAtom(S(3))
+    >>> atom.size, atom.label(False), atom.label(True), BaseAtom(S(3), dual=True).label(True)
+    (3, 'V', 'V[S(3)]', 'V[S(3)]*')
+    """
 
     group: Group
     dual: bool = False
@@ -59,6 +70,11 @@ class RepAtom:
 
     The rep follows the protocol of :mod:`emlp_sym.reps.extension`; its dual folds into it
     when it declares ``self_dual = True``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> [type(atom).__name__ for term, _ in (V**2)(SO(3)).canonical_terms for atom in term]
+    ['BaseAtom', 'BaseAtom']
     """
 
     rep: object
@@ -101,31 +117,67 @@ Monomial = tuple  # a sorted tuple of atoms; () is the scalar V⁰
 
 
 def sort_monomial(atoms) -> tuple[Monomial, np.ndarray]:
-    """Sort atoms into canonical order; also return the stable argsort used."""
+    """Sort atoms into canonical order; also return the stable argsort used.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> mono, order = sort_monomial((BaseAtom(SO(2)), BaseAtom(S(3))))
+    >>> monomial_str(mono, show_group=True), order
+    ('V[S(3)]⊗V[SO(2)]', array([1, 0]))
+    """
     keys = [a.sort_key() for a in atoms]
     order = sorted(range(len(atoms)), key=lambda i: keys[i])
     return tuple(atoms[i] for i in order), np.asarray(order, dtype=np.int64)
 
 
 def monomial_key(mono: Monomial):
-    """Total order of monomials: by degree, then atom by atom."""
+    """Total order of monomials: by degree, then atom by atom.
+
+    >>> from emlp_sym.groups import S
+    >>> a = BaseAtom(S(3))
+    >>> monomial_key((a,)) < monomial_key((a, a))  # lower degree first
+    True
+    """
     return (len(mono), tuple(a.sort_key() for a in mono))
 
 
 def is_permutation_type(mono: Monomial) -> bool:
     """Does every group element act on this (non-scalar) monomial by permuting coordinates?
 
-    True only for tensors of base reps of permutation groups: user-defined reps on such groups
-    (a sign rep, say) need not act by permutations.
+    True for tensors of base reps of permutation groups and of user reps that declare
+    ``is_permutation = True``: other user reps on such groups (a sign rep, say) need not act
+    by permutations.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> is_permutation_type((BaseAtom(S(3)),)), is_permutation_type((BaseAtom(SO(2)),))
+    (True, False)
     """
-    return bool(mono) and all(isinstance(a, BaseAtom) and a.group.is_permutation for a in mono)
+    return bool(mono) and all(_acts_by_permutations(a) for a in mono)
+
+
+def _acts_by_permutations(atom) -> bool:
+    if isinstance(atom, BaseAtom):
+        return bool(atom.group.is_permutation)
+    return declares_permutation(atom.rep)  # a permutation's inverse transpose is itself
 
 
 def monomial_size(mono: Monomial) -> int:
+    """The size of a monomial: the product of its atoms' sizes (an exact Python int).
+
+    >>> from emlp_sym.groups import S
+    >>> monomial_size((BaseAtom(S(3)), BaseAtom(S(3)))), monomial_size(())
+    (9, 1)
+    """
     return math.prod(a.size for a in mono)  # Python ints: exact at any size
 
 
 def monomial_str(mono: Monomial, show_group: bool = False) -> str:
+    """A monomial as printed in reps: repeated atoms as powers; ``show_group`` names groups.
+
+    >>> from emlp_sym.groups import S
+    >>> a = BaseAtom(S(3))
+    >>> monomial_str((a, a)), monomial_str((a, a), show_group=True), monomial_str(())
+    ('V²', 'V[S(3)]²', 'V⁰')
+    """
     if not mono:
         return "V⁰"
     parts = []
@@ -145,6 +197,10 @@ def axis_permutation(order: np.ndarray, dims: list[int]) -> np.ndarray:
 
     ``order`` lists, for each sorted axis, the original axis it came from (as returned by
     :func:`sort_monomial`); ``dims`` are the original axis sizes.
+
+    >>> import numpy as np
+    >>> axis_permutation(np.array([1, 0]), [2, 3])  # swap the axes of a 2×3 block
+    array([0, 2, 4, 1, 3, 5])
     """
     if len(order) == 0:
         return np.zeros(1, dtype=np.int64)

@@ -49,7 +49,17 @@ def require_bound(rep, name: str = "rep", *, hint: str = _BIND_HINT):
 
 
 def check_element(rep, g, what: str) -> None:
-    """Check that ``g`` is one element of ``rep``'s group (``what``: ``"rho"``, ``"drho"``)."""
+    """Check that ``g`` is one element of ``rep``'s group (``what``: ``"rho"``, ``"drho"``).
+
+    >>> import numpy as np
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> check_element(V(SO(3)), np.eye(3), "rho")  # passes silently
+    >>> check_element(V(SO(3)), np.eye(2), "rho")
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.ShapeError: rho of V expects one 3×3 element of SO(3), got shape (2, 2); ...
+    """
     require_bound(rep, f"{rep} (in {what})")
     G = rep.G
     n = G.element_size
@@ -62,7 +72,15 @@ def check_element(rep, g, what: str) -> None:
 
 
 def count_arg(value, what: str) -> int:
-    """``value`` as an int: ArgumentTypeError if not an integer, RepError if negative."""
+    """``value`` as an int: ArgumentTypeError if not an integer, RepError if negative.
+
+    >>> count_arg(3, "copies")
+    3
+    >>> count_arg(-1, "copies")
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.RepError: copies must be a non-negative integer, got -1
+    """
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
         raise ArgumentTypeError(f"{what} must be a non-negative integer, got {value!r}")
     if value < 0:

@@ -1,8 +1,11 @@
 """Representations as expression trees.
 
 ``V``, ``Scalar`` and user-defined reps are leaves; ``+`` (direct sum), ``*`` (tensor
-product), ``**``, ``.T`` (dual), ``int * rep`` and ``rep_in >> rep_out`` (linear maps,
-``rep_out ⊗ rep_in*``) build trees. Calling a rep with a group binds it: ``(V**2)(SO(3))``.
+product), ``**``, ``.T`` (dual), ``n * rep`` (n copies, n kept as an integer), ``rep + n``
+(n scalars) and ``rep_in >> rep_out`` (linear maps, ``rep_out ⊗ rep_in*``) build trees.
+Calling a rep with a group binds it: ``(V**2)(SO(3))``. Reps of different groups combine
+into reps of the direct product of their groups (:func:`~emlp_sym.groups.product.sum_group`),
+and ``rho`` takes an element of that product or the reference's dict ``{G1: g1, G2: g2}``.
 
 The user's coordinate layout is the tree's: sums concatenate, products are Kronecker
 products (first factor outermost), duals keep coordinates. A bound rep has a canonical form
@@ -24,6 +27,7 @@ import sympy
 
 from emlp_sym.errors import ArgumentTypeError, RepError
 from emlp_sym.groups.base import Group
+from emlp_sym.groups.product import element_from_factors
 from emlp_sym.reps import canonical as canon
 from emlp_sym.reps.atoms import (
     BaseAtom,
@@ -33,7 +37,7 @@ from emlp_sym.reps.atoms import (
     monomial_str,
 )
 from emlp_sym.reps.checks import check_element, count_arg, require_bound
-from emlp_sym.reps.extension import leaf_matrix
+from emlp_sym.reps.extension import is_self_dual, leaf_matrix
 from emlp_sym.reps.sympy_export import atom_symbol, dual_symbols, qualify_symbols
 
 
@@ -41,6 +45,30 @@ def _call_rho(rep, g, lie: bool):
     if isinstance(rep, _Node):
         return rep._drho(g) if lie else rep._rho(g)
     return leaf_matrix(rep, g, lie, xp=jnp)
+
+
+MAX_POWER = 1024  # rep**k beyond this is refused (2**1024 coordinates for a size-2 rep)
+
+
+def _element(rep, g):
+    """A dict ``{G1: g1, ...}`` of factor elements as one element of ``rep``'s group."""
+    if isinstance(g, dict):
+        require_bound(rep, f"{rep} (in rho)")
+        return element_from_factors(rep.G, g)
+    return g
+
+
+_NOT_IDENTITY = frozenset(  # caches and flags, not what a rep is (as the reference skips them)
+    {"_size", "_canonical_cache", "_terms_cache", "_self_dual_cache", "_declared_permutation",
+     "is_permutation", "is_orthogonal"}
+)
+
+
+def _same_value(a, b) -> bool:
+    if isinstance(a, (np.ndarray, jax.Array)) or isinstance(b, (np.ndarray, jax.Array)):
+        a, b = np.asarray(a), np.asarray(b)
+        return a.shape == b.shape and bool(np.array_equal(a, b))
+    return bool(a == b)
 
 
 def _is_zero(value) -> bool:
@@ -51,28 +79,98 @@ def _is_zero(value) -> bool:
 class Rep:
     """A (possibly unbound) group representation.
 
-    To define your own, subclass and follow :mod:`emlp_sym.reps.extension`: give
-    ``size()``, ``rho(g)`` and/or ``drho(A)``, ``__call__(G)`` (binding), ``__str__``,
-    ``__eq__``/``__hash__``, and set ``self.G``. ``drho`` defaults to the derivative of
-    ``rho`` at the identity. Return ``self`` from ``T`` (and set ``self_dual = True``) if
-    your representation is its own dual.
+    To define your own, subclass and follow :mod:`emlp_sym.reps.extension`: as in the
+    reference library, ``rho(g)`` and ``self.G`` suffice (and ``__str__`` for printing).
+    ``size()`` defaults to the side of ``rho(G.sample())``, ``drho`` to the derivative of
+    ``rho`` at the identity, ``__eq__``/``__hash__`` to the class and instance attributes,
+    ``__call__(G)`` to the rep itself when it is bound to ``G`` already. Give ``__call__`` to
+    bind an unbound rep; set ``self_dual`` to say whether ``rep*`` folds into ``rep``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> rep = (V**2 + V)(SO(3))
+    >>> print(rep)
+    V+V²
+    >>> rep.size(), rep.equivariant_dim()  # δ_ij; no invariant vector
+    (12, 1)
     """
 
     G: Group | None = None
 
     # -- to be overridden by leaves -----------------------------------------------------------
     def size(self) -> int:
-        raise NotImplementedError
+        """The dimension n; by default the side of ``rho(G.sample())``, computed once."""
+        cached = self.__dict__.get("_size")
+        if cached is None:
+            require_bound(self, f"{self} (in size())")
+            M = self.rho(self.G.sample())
+            shape = getattr(M, "shape", None)
+            if shape is None or len(shape) != 2 or shape[0] != shape[1]:
+                raise RepError(
+                    f"rho of {type(self).__name__} must return one square matrix, got shape "
+                    f"{shape}; or give the class a size() method"
+                )
+            cached = self.__dict__["_size"] = int(shape[0])
+        return cached
 
     def rho(self, g):
-        raise NotImplementedError
+        raise RepError(
+            f"{type(self).__name__} gives no rho(g): a representation needs rho(g) (the "
+            "matrix of one group element), see emlp_sym.reps.extension"
+        )
 
     def drho(self, A):
+        """``d/dt rho(exp(tA))`` at ``t = 0``: the derivative of ``rho`` at the identity."""
+        A = jnp.asarray(A)
         eye = jnp.eye(A.shape[-1], dtype=A.dtype)
         return jax.jvp(self.rho, (eye,), (A,))[1]
 
     def __call__(self, G: Group) -> Rep:
-        raise NotImplementedError
+        if not isinstance(G, Group):
+            raise ArgumentTypeError(f"a representation is bound to a Group, got {G!r}")
+        if self.G is not None and (G == self.G or set(self.G.factors) <= set(G.factors)):
+            return self  # bound already, to G or to a factor of it (the others act trivially)
+        state = "is unbound" if self.G is None else f"is bound to {self.G}"
+        raise RepError(
+            f"{type(self).__name__} cannot be bound to {G}: it {state}; give the class a "
+            "__call__(G) that returns the rep bound to G"
+        )
+
+    def _eq_items(self) -> tuple:
+        """Instance attributes that identify a user rep (caches and flags left out)."""
+        return tuple(sorted(
+            ((k, v) for k, v in self.__dict__.items() if k not in _NOT_IDENTITY),
+            key=lambda kv: kv[0],
+        ))
+
+    def __eq__(self, other):
+        if type(self) is not type(other):
+            return False
+        mine, theirs = self._eq_items(), other._eq_items()
+        if [k for k, _ in mine] != [k for k, _ in theirs]:
+            return False
+        return all(_same_value(a, b) for (_, a), (_, b) in zip(mine, theirs, strict=True))
+
+    def __hash__(self):
+        try:
+            return hash((type(self), self._eq_items()))
+        except TypeError:  # an unhashable attribute (an array): equal reps still hash equal
+            return hash((type(self), tuple(k for k, _ in self._eq_items())))
+
+    @property
+    def is_permutation(self) -> bool:
+        """Does every group element act by a permutation matrix (on every non-scalar term)?
+
+        Assignable, as in the reference library: a user rep sets ``self.is_permutation =
+        True`` to declare that its ``rho`` gives permutation matrices.
+        """
+        if not self.concrete and "_declared_permutation" in self.__dict__:
+            return bool(self.__dict__["_declared_permutation"])
+        return all(not t or is_permutation_type(t) for t, _ in self.canonical_terms)
+
+    @is_permutation.setter
+    def is_permutation(self, value: bool):
+        self.__dict__["_declared_permutation"] = bool(value)
 
     @property
     def T(self) -> Rep:
@@ -105,6 +203,22 @@ class Rep:
     def _canonical(self) -> canon.Canonical:
         return canon.leaf((RepAtom(self),))
 
+    @property
+    def canonical_terms(self) -> tuple:
+        """The canonical terms ``((monomial, multiplicity), ...)`` alone, without the
+        permutation: cheap at any size (printing, multiplicities)."""
+        cached = self.__dict__.get("_canonical_cache")
+        if cached is not None:
+            return cached.terms
+        terms = self.__dict__.get("_terms_cache")
+        if terms is None:
+            require_bound(self, "the representation")
+            terms = self.__dict__["_terms_cache"] = self._terms()
+        return terms
+
+    def _terms(self) -> tuple:
+        return (((RepAtom(self),), 1),)
+
     def canonicalize(self) -> tuple[Rep, np.ndarray]:
         """``(canonical_rep, perm)``: the canonical rep (its own layout is canonical) and
         ``perm`` with ``perm[u]`` the canonical coordinate of user coordinate ``u``."""
@@ -123,17 +237,16 @@ class Rep:
         """The unexpanded polynomial; ``qualify``: symbols name their group factor."""
         return atom_symbol(RepAtom(self), qualify)
 
-    @property
-    def is_permutation(self) -> bool:
-        return all(not t or is_permutation_type(t) for t, _ in self.canonical.terms)
-
     # -- algebra ------------------------------------------------------------------------------
     def _add(self, other, other_first: bool):
         if _is_zero(other):
             return self  # sum([...]) starts from 0
+        if isinstance(other, (int, np.integer)) and not isinstance(other, bool):
+            other = count_arg(other, "the number of scalars in rep + n") * ScalarRep()
         if not isinstance(other, Rep):
             raise ArgumentTypeError(
-                f"can only add representations, not {type(other).__name__}"
+                f"can only add representations or a number n of scalars, not "
+                f"{type(other).__name__}"
             )
         return SumRep(other, self) if other_first else SumRep(self, other)
 
@@ -147,7 +260,7 @@ class Rep:
         if isinstance(other, Rep):
             return ProductRep(other, self) if other_first else ProductRep(self, other)
         n = count_arg(other, "the multiplicity in n*rep")
-        return SumRep(*([self] * n), G=self.G)
+        return SumRep(self, G=self.G, counts=[n])  # n stays an integer: no n-long list
 
     def __mul__(self, other):
         return self._mul(other, other_first=False)
@@ -157,6 +270,11 @@ class Rep:
 
     def __pow__(self, k):
         k = count_arg(k, "the power in rep**k")
+        if k > MAX_POWER:  # a k-fold product is a k-long tuple: refuse before building it
+            raise RepError(
+                f"rep**{k}: tensor powers above {MAX_POWER} are not supported (a power of a "
+                "rep of size 2 has 2**k coordinates); use a smaller power"
+            )
         if k == 0:
             return ScalarRep(self.G)
         return ProductRep(*([self] * k))
@@ -175,6 +293,9 @@ class Rep:
                 f"rep << x needs a representation on the right, got {other!r}"
             )
         return ProductRep(self, other.T)
+
+    def __str__(self):
+        return type(self).__name__  # user reps should give a name; this keeps repr() working
 
     def __repr__(self):
         return str(self)
@@ -204,10 +325,15 @@ class _Node(Rep):
     """Rep classes of the library itself (everything but user-defined leaves)."""
 
     def rho(self, g):
+        """``rho(g)`` in the user's layout. ``g``: one element of the rep's group, or a dict
+        ``{G1: g1, G2: g2}`` of its factors' elements (the reference library's form)."""
+        g = _element(self, g)
         check_element(self, g, "rho")
         return self._rho(jnp.asarray(g))
 
     def drho(self, A):
+        """``drho(A)`` for one Lie algebra element (or a dict of the factors' elements)."""
+        A = _element(self, A)
         check_element(self, A, "drho")
         return self._drho(jnp.asarray(A))
 
@@ -223,7 +349,7 @@ class _Node(Rep):
     def __str__(self):
         if self.G is None:
             return self._tree_str()
-        terms = self.canonical.terms
+        terms = self.canonical_terms
         if not terms:
             return "0"
         show = len(self.G.factors) > 1
@@ -236,7 +362,14 @@ class _Node(Rep):
 
 
 class ScalarRep(_Node):
-    """The trivial representation ``V⁰`` (size 1)."""
+    """The trivial representation ``V⁰`` (size 1).
+
+    >>> from emlp_sym.groups import SO
+    >>> print(ScalarRep())
+    V⁰
+    >>> ScalarRep(SO(3)).size(), ScalarRep(SO(3)).equivariant_dim()
+    (1, 1)
+    """
 
     def __init__(self, G: Group | None = None):
         self.G = G
@@ -260,6 +393,9 @@ class ScalarRep(_Node):
     def _canonical(self):
         return canon.leaf(())
 
+    def _terms(self):
+        return (((), 1),)
+
     def _sympy_tree(self, qualify):
         return sympy.Integer(1)
 
@@ -277,7 +413,14 @@ class ScalarRep(_Node):
 
 
 class BaseRep(_Node):
-    """The base representation ``V`` of a group (``V(G1×G2) = V(G1) ⊗ V(G2)``)."""
+    """The base representation ``V`` of a group (``V(G1×G2) = V(G1) ⊗ V(G2)``).
+
+    >>> from emlp_sym.groups import SO
+    >>> print(BaseRep())
+    V
+    >>> BaseRep(SO(3)).size()
+    3
+    """
 
     def __init__(self, G: Group | None = None):
         self.G = G
@@ -303,6 +446,9 @@ class BaseRep(_Node):
     def _canonical(self):
         return canon.leaf((BaseAtom(self.G),))
 
+    def _terms(self):
+        return (((BaseAtom(self.G),), 1),)
+
     def _sympy_tree(self, qualify):
         if self.G is None:
             return sympy.Symbol("V", commutative=True)
@@ -316,7 +462,15 @@ class BaseRep(_Node):
 
 
 class DualRep(_Node):
-    """The dual ``rep*``: ``rho*(g) = rho(g)^{-T}``, ``drho*(A) = -drho(A)^T``."""
+    """The dual ``rep*``: ``rho*(g) = rho(g)^{-T}``, ``drho*(A) = -drho(A)^T``.
+
+    >>> from emlp_sym.groups import SL, SO
+    >>> from emlp_sym.reps import V
+    >>> print(DualRep(V(SL(2))))
+    V*
+    >>> print(DualRep(V(SO(3))))  # orthogonal: V* = V
+    V
+    """
 
     def __init__(self, rep: Rep):
         self.rep = rep
@@ -336,20 +490,43 @@ class DualRep(_Node):
         G = self.G
         return G is not None and all(f.is_orthogonal and not f.is_complex for f in G.factors)
 
+    def _folds(self) -> bool:
+        """Is ``rho*(g) = rho(g)`` exactly? On a real orthogonal group for the library's reps;
+        for user reps only if they are self-dual (:func:`~emlp_sym.reps.extension.is_self_dual`)."""
+        if self.G is None:
+            return False
+        if not isinstance(self.rep, _Node):
+            return is_self_dual(self.rep)
+        return self._orthogonal() and all(
+            is_self_dual(a.rep)
+            for t, _ in self.rep.canonical_terms for a in t if isinstance(a, RepAtom)
+        )
+
     def _rho(self, g):
         M = _call_rho(self.rep, g, lie=False)
-        return M if self._orthogonal() else jnp.linalg.inv(M).T
+        return M if self._folds() else jnp.linalg.inv(M).T
 
     def _drho(self, A):
         M = _call_rho(self.rep, A, lie=True)
-        return M if self._orthogonal() else -M.T
+        return M if self._folds() else -M.T
 
     def _canonical(self):
         return canon.dual(self.rep.canonical)
 
+    def _terms(self):
+        return canon.dual_terms(self.rep.canonical_terms)
+
     def _sympy_tree(self, qualify):
         inner = self.rep._sympy_tree(qualify)
-        return inner if self._orthogonal() else dual_symbols(inner)  # V* ≅ V: duals fold
+        if self._folds():
+            return inner  # V* ≅ V: duals fold
+        if isinstance(self.rep, _Node) and self._orthogonal():
+            # some atoms fold (V), some do not (a user rep): atom by atom
+            return sympy.Add(*[
+                m * sympy.Mul(*[atom_symbol(a, qualify) for a in t])
+                for t, m in self.canonical_terms
+            ])
+        return dual_symbols(inner)
 
     def _tree_str(self):
         inner = str(self.rep)

@@ -17,7 +17,13 @@ __all__ = ["atom_rep", "from_terms", "monomial_rep"]
 
 
 def atom_rep(atom) -> Rep:
-    """The leaf representation of a canonical atom."""
+    """The leaf representation of a canonical atom.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps.atoms import BaseAtom
+    >>> print(atom_rep(BaseAtom(S(3))))
+    V
+    """
     if isinstance(atom, BaseAtom):
         base = BaseRep(atom.group)
     else:
@@ -26,17 +32,29 @@ def atom_rep(atom) -> Rep:
 
 
 def from_terms(terms, G: Group | None) -> Rep:
-    """Build the canonical rep (whose own layout is canonical) from canonical terms."""
-    summands = []
-    for t, m in terms:
-        summands.extend([monomial_rep(t, G)] * m)
-    return SumRep(*summands, G=G)
+    """Build the canonical rep (whose own layout is canonical) from canonical terms.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> print(from_terms((V**2 + V)(S(3)).canonical_terms, S(3)))  # canonical order: V first
+    V+V²
+    """
+    return SumRep(*[monomial_rep(t, G) for t, _ in terms], G=G, counts=[m for _, m in terms])
 
 
 def monomial_rep(mono, G: Group | None) -> Rep:
     """A single canonical monomial as a rep. The scalar is bound to ``G``; other monomials
     are bound to the group (or factors of ``G``) their atoms belong to, which has the same
-    fixed vectors since the other factors act trivially on them."""
+    fixed vectors since the other factors act trivially on them.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps.atoms import BaseAtom
+    >>> rep = monomial_rep((BaseAtom(S(3)), BaseAtom(S(3))), S(3))
+    >>> print(rep)
+    V²
+    >>> rep.size()
+    9
+    """
     if not mono:
         return ScalarRep(G)
     return ProductRep(*[atom_rep(a) for a in mono])

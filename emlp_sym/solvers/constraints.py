@@ -10,17 +10,26 @@ Nothing here forms a matrix of the monomial's full size.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 
+import jax
 import numpy as np
 import sympy
 
+from emlp_sym.errors import ExactFormUnavailable
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import BaseAtom, Monomial
 
 
 @dataclass(frozen=True)
 class Generator:
-    """One generator: the factor it belongs to, its factor-level and whole-group matrices."""
+    """One generator: the factor it belongs to, its factor-level and whole-group matrices.
+
+    >>> from emlp_sym.groups import SO
+    >>> (gen,) = generators(SO(2))
+    >>> gen.factor, gen.lie, gen.local.tolist()
+    (0, True, [[0.0, -1.0], [1.0, 0.0]])
+    """
 
     factor: int
     local: object  # matrix of the factor group (numpy or SymPy)
@@ -29,6 +38,13 @@ class Generator:
 
 
 def generators(G: Group, exact: bool = False) -> list[Generator]:
+    """The Lie algebra and discrete generators of every factor of ``G`` (rational SymPy
+    matrices with ``exact=True``), each also embedded in the whole group.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> [g.lie for g in generators(SO(3))], [g.lie for g in generators(S(3))]
+    ([True, True, True], [False, False])
+    """
     out = []
     factors = G.factors
     for f, F in enumerate(factors):
@@ -55,15 +71,32 @@ def _embed(G, f, M, lie, exact):
 
 
 def _atom_factor(atom, G: Group):
-    """Index of the factor an atom's group is (None: the atom uses the whole group)."""
+    """Where an atom's group sits in ``G``: None (the whole group), the index of one factor,
+    or, for a user rep bound to a sub-product of ``G``'s factors, the tuple of their indices."""
     g = atom.group
     if g == G:
         return None
-    return G.factors.index(g)
+    if g in G.factors:  # factors are distinct: equal groups are numbered copies (FactorCopy)
+        return G.factors.index(g)
+    return tuple(G.factors.index(F) for F in g.factors)
+
+
+def _sub_product_matrix(atom, sub: tuple, gen: Generator, exact: bool):
+    """``gen`` seen by an atom bound to the sub-product of factors ``sub``: its block in the
+    sub-product's element (identity, or zero for a Lie generator, elsewhere)."""
+    M = _embed(atom.group, sub.index(gen.factor), gen.local, gen.lie, exact)
+    return _atom_matrix(atom, M, gen.lie, exact)
 
 
 def axis_matrices(mono: Monomial, G: Group, gen: Generator, exact: bool = False):
-    """Per-axis matrices of ``gen`` on ``mono``; None when the generator acts trivially."""
+    """Per-axis matrices of ``gen`` on ``mono``; None when the generator acts trivially.
+
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import SO
+    >>> (mono, _), = (V**2)(SO(3)).canonical.terms
+    >>> [M.shape for M in axis_matrices(mono, SO(3), generators(SO(3))[0])]
+    [(3, 3), (3, 3)]
+    """
     mats, active = [], False
     for atom in mono:
         f = _atom_factor(atom, G)
@@ -72,6 +105,9 @@ def axis_matrices(mono: Monomial, G: Group, gen: Generator, exact: bool = False)
             active = True
         elif f == gen.factor:
             M = _atom_matrix(atom, gen.local, gen.lie, exact)
+            active = True
+        elif isinstance(f, tuple) and gen.factor in f:
+            M = _sub_product_matrix(atom, f, gen, exact)
             active = True
         else:
             n = atom.size
@@ -89,15 +125,55 @@ def _atom_matrix(atom, M, lie: bool, exact: bool):
         if not atom.dual:
             return M
         return -M.T if lie else M.inv().T
-    value = atom.rep.drho(M) if lie else atom.rep.rho(M)
-    value = sympy.Matrix(value)
+    value = _exact_user_matrix(atom.rep, M, lie)
     if not atom.dual:
         return value
     return -value.T if lie else value.inv().T
 
 
+def _exact_user_matrix(rep, M, lie: bool) -> sympy.Matrix:
+    """A user rep's rho/drho at an exact generator, as an exact matrix.
+
+    A ``rho`` written with SymPy-friendly operations takes the SymPy matrix itself. One
+    written in ``jax.numpy`` (the reference's notebooks do this) cannot, so it is evaluated in
+    float64 and each entry read back as a fraction of denominator at most 10⁴; an entry not
+    within 1e-13 of one has no exact form here, and we refuse rather than round (an irrational
+    such as √3/2 is ~1e-9 from every such fraction; float64 rounding of a true one is ~1e-16).
+    """
+    try:
+        value = sympy.Matrix(rep.drho(M) if lie else rep.rho(M))
+    except Exception:  # noqa: BLE001  (any failure of user code on SymPy input: go numeric)
+        value = None
+    if value is not None and all(x.is_Rational for x in value):
+        return value
+    if value is not None and not value.has(sympy.Float):  # exact but irrational: not over QQ
+        raise ExactFormUnavailable(
+            f"the user representation {rep} has irrational entries at the group's exact "
+            "generators, so no exact rational basis is available; use exact=False")
+    # rho is written in jax.numpy, or floats crept in (a jnp scalar times a SymPy matrix)
+    numeric = np.asarray(M.evalf(), dtype=np.float64)
+    with jax.enable_x64(True):
+        value = np.asarray(rep.drho(numeric) if lie else rep.rho(numeric), dtype=np.float64)
+    exact = [[Fraction(float(x)).limit_denominator(10**4) for x in row] for row in value]
+    rounded = np.array([[float(q) for q in row] for row in exact]).reshape(value.shape)
+    if np.any(np.abs(rounded - value) > 1e-13 * np.maximum(1.0, np.abs(value))):
+        raise ExactFormUnavailable(
+            f"the user representation {rep} gives values that are not small rationals at the "
+            "group's exact generators, so no exact basis is available; use exact=False")
+    return sympy.Matrix([[sympy.Rational(q.numerator, q.denominator) for q in row]
+                         for row in exact])
+
+
 def lie_and_discrete_terms(mono: Monomial, G: Group):
-    """Numeric constraint terms: (lie_terms, discrete_terms), lists of per-axis matrix lists."""
+    """Numeric constraint terms: (lie_terms, discrete_terms), lists of per-axis matrix lists.
+
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import O
+    >>> (mono, _), = (V**2)(O(3)).canonical.terms
+    >>> lie, discrete = lie_and_discrete_terms(mono, O(3))
+    >>> len(lie), len(discrete)  # so(3)'s 3 generators and a reflection
+    (3, 1)
+    """
     lie_terms, disc_terms = [], []
     for gen in generators(G):
         mats = axis_matrices(mono, G, gen)

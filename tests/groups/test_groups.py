@@ -77,3 +77,31 @@ def test_sample_seed_is_reproducible():
     a = np.asarray(g.SO(3).samples(2, seed=5))
     b = np.asarray(g.SO(3).samples(2, seed=5))
     assert np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("G", ALL, ids=str)
+def test_num_constraints_and_d_as_the_reference_defines_them(G):
+    from emlp_sym.reps import V
+
+    assert G.num_constraints() == len(G.lie_algebra) + len(G.discrete_generators)
+    assert G.d == V(G).size()  # the dimension of the base representation
+
+
+def test_products_count_every_factor():
+    G = g.SO(3) * g.S(5)
+    assert G.d == 15 and G.num_constraints() == 3 + len(g.S(5).discrete_generators)
+
+
+def test_groups_sort_deterministically_and_consistently_with_equality():
+    class Shear(g.Group):
+        def __init__(self, s):
+            self.lie_algebra = np.array([[[0.0, s], [0.0, 0.0]]])
+            super().__init__()
+
+    groups = ALL + [Shear(1.0), Shear(2.0), g.SO(3), g.S(6)]
+    order = sorted(groups)
+    assert order == sorted(reversed(groups))
+    for a, b in zip(order, order[1:], strict=False):
+        assert a <= b and (a == b) == (a.sort_key() == b.sort_key())
+    assert Shear(1.0) != Shear(2.0) and Shear(1.0) == Shear(1.0)
+    assert (Shear(1.0) < Shear(2.0)) != (Shear(2.0) < Shear(1.0))

@@ -1,5 +1,6 @@
 """Atoms and monomials (emlp_sym.reps.atoms): order, duals, layouts, labels."""
 
+import jax.numpy as jnp
 import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -73,17 +74,39 @@ def test_duals_fold_exactly_for_real_orthogonal_groups():
     assert BaseAtom(GL(2)).transpose() == BaseAtom(GL(2), dual=True)
 
 
-def test_user_atoms_fold_only_when_they_declare_self_dual():
-    P = PseudoScalar(SO(3))
-    assert RepAtom(P).transpose() == RepAtom(P, dual=True)
+class _Conjugated(PseudoScalar):
+    """``g ↦ S g S⁻¹`` with a non-orthogonal S: not self-dual in its own coordinates."""
+
+    def __str__(self):
+        return "Vs"
+
+    def rho(self, M):
+        S = jnp.array([[1.0, 2.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+        return S @ M @ jnp.linalg.inv(S)
+
+    def size(self):
+        return 3
+
+
+def test_user_atoms_fold_when_declared_or_orthogonal_on_an_orthogonal_group():
+    P = PseudoScalar(SO(3))  # rho = ±1: orthogonal, so P* = P as the reference's T says
+    assert RepAtom(P).transpose() == RepAtom(P)
+    assert RepAtom(PseudoScalar(GL(2))).transpose() == RepAtom(PseudoScalar(GL(2)), dual=True)
+    conjugated = _Conjugated(SO(3))
+    assert RepAtom(conjugated).transpose() == RepAtom(conjugated, dual=True)
+
+    class NotSelfDualP(PseudoScalar):
+        self_dual = False
 
     class SelfDualP(PseudoScalar):
         self_dual = True
 
-    Q = SelfDualP(SO(3))
-    assert RepAtom(Q).transpose() == RepAtom(Q)
+    Q = NotSelfDualP(SO(3))
+    assert RepAtom(Q).transpose() == RepAtom(Q, dual=True)
+    R = SelfDualP(GL(2))
+    assert RepAtom(R).transpose() == RepAtom(R)
     g = np.diag([-1.0, 1, 1])
-    np.testing.assert_allclose(RepAtom(P, dual=True).matrices(g, lie=False), [[-1.0]])
+    np.testing.assert_allclose(RepAtom(Q, dual=True).matrices(g, lie=False), [[-1.0]])
 
 
 def test_labels_and_permutation_types():

@@ -118,11 +118,9 @@ class TestBadInput:
         with pytest.raises(TypeError):
             2.5 * V
         with pytest.raises(TypeError):
-            V + 3
-
-    def test_sum_of_different_groups(self):
-        with pytest.raises(GroupError, match="different groups"):
-            V(SO(3)) + V(S(3))
+            V + 2.5
+        with pytest.raises(RepError):
+            V + (-3)
 
     def test_rho_of_wrong_shape(self):
         with pytest.raises(ValueError, match="expects one 3×3 element"):
