@@ -5,7 +5,8 @@ monomial: picks the method, caches), ``constraints`` (its generators per tensor 
 ``orbits`` (signed-permutation actions), ``exact`` (rational null spaces), ``kronecker``
 (Kronecker products and sums applied axis by axis), ``gram`` (the constraints' Gram
 operator), ``dense_nullspace``, ``chebyshev`` (filters of the Gram operator), ``krylov`` (the
-filtered subspace iteration), ``blas_threads`` (OpenBLAS thread control), ``cache`` (on disk).
+filtered subspace iteration), ``blas_threads`` (OpenBLAS thread control), ``cache`` (on disk),
+``diagrams`` (the classical groups' bases from invariant theory), ``number_fields`` (C(k), D(k)).
 """
 
 from emlp_sym.solvers.api import (
@@ -19,7 +20,16 @@ from emlp_sym.solvers.api import (
     equivariant_projector,
 )
 from emlp_sym.solvers.cache import set_cache_dir
-from emlp_sym.solvers.monomial import clear_caches, exact_basis, numeric_basis
+from emlp_sym.solvers.diagrams import clear_cache as _clear_diagram_caches
+from emlp_sym.solvers.monomial import clear_caches as _clear_monomial_caches
+from emlp_sym.solvers.monomial import exact_basis, numeric_basis
+
+
+def clear_caches() -> None:
+    """Forget every basis solved in memory (monomials, diagram and C(k)/D(k) bases)."""
+    _clear_monomial_caches()
+    _clear_diagram_caches()
+
 
 __all__ = [
     "equivariant_basis", "equivariant_projector", "equivariant_dim", "equivariant_blocks",

@@ -17,34 +17,37 @@ import sympy
 from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.sdm import SDM
-from tqdm.auto import tqdm
 
 from emlp_sym.errors import SolverError
+from emlp_sym.progress import progress_bar
 from emlp_sym.reps.atoms import monomial_size, monomial_str
 from emlp_sym.reps.checks import require_bound
-from emlp_sym.solvers.memory import check_allocation
-from emlp_sym.solvers.monomial import exact_basis, numeric_basis
+from emlp_sym.solvers.diagrams import exact_monomial_basis, numeric_monomial_basis
+from emlp_sym.solvers.memory import check_allocation, check_layout
+from emlp_sym.solvers.monomial import numeric_basis
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
-CANONICAL_BYTES_PER_COORD = 32  # the canonical permutation (int64) and its intermediates
 
 
 def _bound(rep):
     """The rep, checked bound (:func:`~emlp_sym.reps.require_bound`), with its canonical form."""
     require_bound(rep)
-    if "_canonical_cache" not in rep.__dict__:  # guard before the n-sized permutation exists
-        n = rep.size()
-        name = rep._tree_str() if hasattr(rep, "_tree_str") else type(rep).__name__
-        check_allocation(CANONICAL_BYTES_PER_COORD * n, "the canonical layout",
-                         f"{name} on {rep.G}", "use a smaller rep", size=n)
+    check_layout(rep)  # before the n-sized permutation exists
     _ = rep.canonical  # computed once and cached on the rep
     return rep
 
 
 class BasisBlock(NamedTuple):
     """The fixed-space basis of one canonical term ``m_t · t``: rows ``start + k·size + i``
-    and columns ``column + k·r_t + j`` of copy ``k`` hold ``basis[i, j]`` (canonical layout)."""
+    and columns ``column + k·r_t + j`` of copy ``k`` hold ``basis[i, j]`` (canonical layout).
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> blocks = equivariant_blocks((V + V**2)(S(3))).blocks
+    >>> [(b.start, b.copies, b.size, b.basis.shape) for b in blocks]
+    [(0, 1, 3, (3, 1)), (3, 1, 9, (9, 2))]
+    """
 
     start: int  # the term's first canonical coordinate
     copies: int  # m_t, its multiplicity
@@ -59,6 +62,12 @@ class EquivariantBlocks(NamedTuple):
     In canonical coordinates the basis is ``diag(I_{m_t} ⊗ Q_t)`` over the terms; ``perm[u]``
     is the canonical coordinate of user coordinate ``u``, so the user's basis is its rows
     ``Q[perm]``. :class:`StructuredBasis` and :class:`EquivariantProjector` apply it.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> blocks = equivariant_blocks((V + V**2)(S(3)))
+    >>> blocks.size, blocks.rank, len(blocks.blocks)
+    (12, 3, 2)
     """
 
     blocks: tuple[BasisBlock, ...]
@@ -81,28 +90,54 @@ def _place_blocks(rep, bases) -> EquivariantBlocks:
 
 def _numeric_bases(rep):
     # The bar only appears if solving takes longer than PROGRESS_DELAY seconds.
-    bar = tqdm(rep.canonical.terms, desc=f"solving {rep}", delay=PROGRESS_DELAY, leave=False)
-    return {t: numeric_basis(t, rep.G) for t, _ in bar}
+    bar = progress_bar(rep.canonical.terms, desc=f"solving {rep}", delay=PROGRESS_DELAY,
+                       leave=False)
+    return {t: numeric_monomial_basis(t, rep.G) for t, _ in bar}  # diagrams where they apply
 
 
 def equivariant_blocks(rep) -> EquivariantBlocks:
     """The fixed-space basis of a bound rep as per-term blocks (see :class:`EquivariantBlocks`);
-    each distinct monomial is solved once and cached."""
+    each distinct monomial is solved once and cached.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> equivariant_blocks((V**2)(SO(3))).rank
+    1
+    """
     return _place_blocks(_bound(rep), _numeric_bases(rep))
 
 
 def equivariant_dim(rep) -> int:
-    """``r``: the dimension of the fixed space (each distinct monomial solved once, cached)."""
+    """``r``: the dimension of the fixed space (each distinct monomial solved once, cached).
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> equivariant_dim((V**2)(S(3))), equivariant_dim((V**3)(SO(3)))
+    (2, 1)
+    """
     return equivariant_blocks(rep).rank
 
 
 def equivariant_basis(rep, exact: bool = False):
     """Orthonormal basis Q (size × r) of the fixed space, in the user's coordinates.
 
-    With ``exact=True``: a ``sympy.Matrix`` of rationals spanning the same space (finite
-    groups with rational generators, and Lie groups with rational Lie algebras at moderate
-    sizes; otherwise :class:`~emlp_sym.errors.ExactFormUnavailable`).
+    With ``exact=True``: a ``sympy.Matrix`` of rationals spanning the same space, stored
+    sparse (a sparse ``DomainMatrix`` inside): diagram bases for the classical groups at any
+    size with at most 3000 candidate diagrams (:mod:`~emlp_sym.solvers.diagrams`), written-down
+    bases for C(k), D(k) (:mod:`~emlp_sym.solvers.number_fields`), and otherwise finite groups
+    with rational generators and rational Lie algebras at moderate sizes; else
+    :class:`~emlp_sym.errors.ExactFormUnavailable`.
     Bases larger than ``DENSE_BASIS_LIMIT`` entries come back as a :class:`StructuredBasis`.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> equivariant_basis((V**2)(S(3))).shape
+    (9, 2)
+    >>> equivariant_basis(V(S(3)), exact=True)
+    Matrix([
+    [1],
+    [1],
+    [1]])
     """
     if exact:
         return _exact_basis(_bound(rep))
@@ -116,13 +151,27 @@ def equivariant_basis(rep, exact: bool = False):
 
 
 def equivariant_projector(rep) -> EquivariantProjector:
-    """The projector ``P = Q Qᴴ`` onto the fixed space, without forming Q or P densely."""
+    """The projector ``P = Q Qᴴ`` onto the fixed space, without forming Q or P densely.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> P = equivariant_projector(V(S(3)))
+    >>> (P @ np.array([3.0, 0.0, 0.0])).round(6)
+    array([1., 1., 1.])
+    """
     return EquivariantProjector(equivariant_blocks(rep))
 
 
 # ---------------------------------------------------------------------------------------------
 class StructuredBasis:
-    """A block-structured orthonormal basis: ``Q @ c``, ``Q.T @ v``, ``to_dense()``."""
+    """A block-structured orthonormal basis: ``Q @ c``, ``Q.T @ v``, ``to_dense()``.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> Q = StructuredBasis(equivariant_blocks((V**2)(S(3))))
+    >>> Q.to_dense().shape
+    (9, 2)
+    """
 
     def __init__(self, blocks: EquivariantBlocks):
         self._b = blocks
@@ -189,6 +238,12 @@ class EquivariantProjector:
 
     ``v`` may be ``(n,)`` or ``(n, k)``; it works inside ``jax.jit`` (the permutation and the
     per-type bases are constants) and costs ``O(n · r_t)`` per block instead of ``O(n²)``.
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> P = EquivariantProjector(equivariant_blocks(V(S(3))))
+    >>> (P @ np.ones((3, 2))).round(6).tolist()
+    [[1.0, 1.0], [1.0, 1.0], [1.0, 1.0]]
     """
 
     def __init__(self, blocks: EquivariantBlocks):
@@ -245,7 +300,7 @@ def _exact_basis(rep) -> sympy.Matrix:
     rows: dict = {}
     col = 0
     for t, m in C.terms:
-        B = exact_basis(t, rep.G)
+        B = exact_monomial_basis(t, rep.G)  # a diagram basis for the classical groups
         entries = B.rep.to_sdm() if hasattr(B.rep, "to_sdm") else B.rep
         n_t, r_t = B.shape
         for k in range(m):
@@ -258,7 +313,14 @@ def _exact_basis(rep) -> sympy.Matrix:
 
 
 def describe(rep) -> str:
-    """One line per distinct monomial: its size, multiplicity and r (for logs and the CLI)."""
+    """One line per distinct monomial: its size, multiplicity and r (for logs and the CLI).
+
+    >>> from emlp_sym.groups import S, SO
+    >>> from emlp_sym.reps import V
+    >>> print(describe((V + V**2)(S(3))))
+    1×V: size 3, r=1
+    1×V²: size 9, r=2
+    """
     lines = []
     for t, m in rep.canonical.terms:
         Q = numeric_basis(t, rep.G)

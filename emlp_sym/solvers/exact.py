@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - exercised only where flint is missing
     flint = None
     _HAVE_FLINT = False
 
-__all__ = ["check_exact_basis", "integer_rows", "rational_nullspace"]
+__all__ = ["check_exact_basis", "integer_rows", "pivot_columns", "rational_nullspace"]
 
 # From 2**53 on, float64 no longer represents every integer: such floats are not trusted.
 _FLOAT_EXACT_LIMIT = 2.0**53
@@ -149,6 +149,9 @@ def integer_rows(A) -> IntRows:
 
     Raises:
         ExactFormUnavailable: an entry is irrational or a non-integer float.
+
+    >>> integer_rows([[2, 4], [1, 2], [0, 0]])  # (n_cols, [(cols, values), ...])
+    (2, [((0, 1), (1, 2))])
     """
     if sp.issparse(A):
         n, rows = _sparse_rows(A)
@@ -311,6 +314,11 @@ def rational_nullspace(A, *, use_flint: bool | None = None) -> sympy.Matrix:
 
     Raises:
         ExactFormUnavailable: an entry is not rational (or a float is not an integer).
+
+    >>> rational_nullspace([[1, 1, 1]]).T
+    Matrix([
+    [-1, 1, 0],
+    [-1, 0, 1]])
     """
     n, rows = integer_rows(A)
     if use_flint is None:
@@ -333,6 +341,43 @@ def rational_nullspace(A, *, use_flint: bool | None = None) -> sympy.Matrix:
         for p, v in vec.items():
             flat[p * r + k] = _sym_rational(v)
     return sympy.Matrix(n, r, flat)
+
+
+def pivot_columns(A, *, use_flint: bool | None = None) -> list[int]:
+    """The pivot columns of the exact reduced row echelon form of ``A``, increasing.
+
+    They index the first maximal set of linearly independent columns of ``A`` (over Q).
+    ``A`` is taken in any form :func:`rational_nullspace` takes; independent blocks are
+    reduced separately, as there.
+
+    >>> pivot_columns([[1, 2, 0], [2, 4, 1]])
+    [0, 2]
+    """
+    if use_flint is None:
+        use_flint = _HAVE_FLINT
+    elif use_flint and not _HAVE_FLINT:
+        raise ImportError("python-flint is not installed")
+    if use_flint and isinstance(A, np.ndarray) and np.issubdtype(A.dtype, np.integer):
+        # A dense integer matrix (a Gram matrix, say): straight to flint, no row bookkeeping.
+        m, n = A.shape
+        if m == 0 or n == 0:
+            return []
+        R, _, rank = flint.fmpz_mat(m, n, A.ravel().tolist()).rref()
+        pivots, j = [], 0
+        for i in range(rank):
+            while R[i, j] == 0:
+                j += 1
+            pivots.append(j)
+            j += 1
+        return pivots
+    n, rows = integer_rows(A)
+    rref = _rref_flint if use_flint else _rref_sympy
+    pivots = []
+    for cols, brows in _column_blocks(n, rows):
+        if brows:
+            local, _ = rref(len(brows), len(cols), brows)
+            pivots.extend(cols[p] for p in local)
+    return sorted(pivots)
 
 
 def _basis_columns_as_integers(B) -> tuple[int, int, list[list[int]]]:
@@ -361,6 +406,10 @@ def check_exact_basis(A, B) -> bool:
 
     Only annihilation is checked, not that B spans the whole null space; compare
     ``B.shape[1]`` with the expected dimension for that.
+
+    >>> import sympy
+    >>> check_exact_basis([[1, 1]], sympy.Matrix([1, -1]))
+    True
     """
     n, rows = integer_rows(A)
     nb, r, table = _basis_columns_as_integers(B)

@@ -12,7 +12,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlp_sym.errors import ExactFormUnavailable, SolverError
-from emlp_sym.solvers.exact import check_exact_basis, integer_rows, rational_nullspace
+from emlp_sym.solvers.exact import (
+    check_exact_basis,
+    integer_rows,
+    pivot_columns,
+    rational_nullspace,
+)
 
 L_X = np.array([[0, 0, 0], [0, 0, -1], [0, 1, 0]])
 L_Y = np.array([[0, 0, 1], [0, 0, 0], [-1, 0, 0]])
@@ -179,3 +184,17 @@ def test_rational_nullspace_property(A, as_sparse):
         # SymPy's own nullspace spans the same space.
         ref = sympy.Matrix.hstack(*M.nullspace())
         assert sympy.Matrix.hstack(B, ref).rank() == B.shape[1]
+
+
+@settings(deadline=None)
+@given(integer_matrices(), st.sampled_from(["dense", "sparse", "flint-free"]))
+def test_pivot_columns_are_sympys_rref_pivots(A, form):
+    M = sympy.Matrix(A.tolist())
+    if form == "dense":
+        pivots = pivot_columns(A.astype(np.int64))
+    elif form == "sparse":
+        pivots = pivot_columns(sp.csr_matrix(A))
+    else:
+        pivots = pivot_columns(A.tolist(), use_flint=False)
+    assert pivots == list(M.rref()[1])
+    assert M[:, pivots].rank() == len(pivots) == M.rank()
