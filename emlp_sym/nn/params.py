@@ -9,12 +9,12 @@ Every front converts its own parameters to and from such a tree (``export_params
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
+
+from emlp_sym.atomic import atomic_write
 
 FORMAT_KEY = "__emlp_sym_params__"
 FORMAT_VERSION = 1
@@ -68,22 +68,30 @@ def map_params(f, tree: Mapping, *others: Mapping) -> dict:
 
 def save_params(path, params: Mapping) -> None:
     """Write a parameter tree to ``path`` (``.npz``), atomically: a reader never sees half a
-    file, and an interrupted save leaves the old file in place."""
+    file, and an interrupted save leaves the old file in place (:mod:`emlp_sym.atomic`). The
+    file gets the usual mode (``0666`` less the umask).
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
+    >>> save_params(path, {"readout": {"w": [[1.0, 2.0]], "b": [0.5]}})
+    >>> load_params(path)["readout"]["w"]
+    array([[1., 2.]])
+    """
     path = Path(path)
     flat = flatten_params(params)
     flat[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".npz")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            np.savez(f, **flat)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_write(path, lambda f: np.savez(f, **flat))  # the usual file mode, not mkstemp's 0600
 
 
 def load_params(path) -> dict:
-    """Read a parameter tree written by :func:`save_params`."""
+    """Read a parameter tree written by :func:`save_params`.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
+    >>> save_params(path, {"b": [0.5]})
+    >>> load_params(path)
+    {'b': array([0.5])}
+    """
     with np.load(path, allow_pickle=False) as data:
         if FORMAT_KEY not in data.files:
             raise ValueError(f"{path} is not an emlp_sym parameter file (no {FORMAT_KEY} entry); "
@@ -97,7 +105,11 @@ def load_params(path) -> dict:
 
 
 def num_params(params: Mapping) -> int:
-    """How many numbers a parameter tree holds."""
+    """How many numbers a parameter tree holds.
+
+    >>> num_params({"linear": {"w": [[1.0, 2.0], [3.0, 4.0]], "b": [0.0, 0.0]}})
+    6
+    """
     return int(sum(np.asarray(v).size for v in flatten_params(params).values()))
 
 
@@ -115,6 +127,13 @@ def check_params(expected: Mapping, got: Mapping, what: str = "parameters") -> N
 
     ``expected`` is a tree of arrays (or of anything with a ``shape``, such as
     ``jax.ShapeDtypeStruct``) of the model the parameters go into.
+
+    >>> import numpy as np
+    >>> check_params({"w": np.zeros((2, 3))}, {"w": np.zeros((3, 2)), "b": np.zeros(2)})
+    Traceback (most recent call last):
+    ...
+    ValueError: parameters do not fit this model: unexpected b; w has shape (3, 2), \
+expected (2, 3)
     """
     want = {k: tuple(np.shape(v)) for k, v in _leaves(expected)}
     have = {k: tuple(np.shape(v)) for k, v in _leaves(got)}

@@ -30,7 +30,13 @@ LIMIT_BLAS_THREADS = True
 
 @functools.cache
 def openblas_thread_setters() -> tuple:
-    """``openblas_set_num_threads_local`` of the OpenBLAS copies NumPy and SciPy loaded."""
+    """``openblas_set_num_threads_local`` of the OpenBLAS copies NumPy and SciPy loaded.
+
+    Empty when NumPy and SciPy use another BLAS (MKL, Accelerate) or a system OpenBLAS.
+
+    >>> all(callable(fn) for fn in openblas_thread_setters())
+    True
+    """
     setters = []
     for pkg in (np, scipy):
         site = os.path.dirname(os.path.dirname(pkg.__file__))
@@ -78,6 +84,12 @@ def single_threaded_blas():
 
     A no-op when :data:`LIMIT_BLAS_THREADS` is False or no OpenBLAS with
     ``openblas_set_num_threads_local`` is loaded.
+
+    >>> import numpy as np
+    >>> with single_threaded_blas():
+    ...     w = np.linalg.eigvalsh(np.eye(3))
+    >>> w
+    array([1., 1., 1.])
     """
     setters = openblas_thread_setters() if LIMIT_BLAS_THREADS else ()
     _LIMIT.enter(setters)

@@ -34,6 +34,10 @@ def chebyshev_params(a: float, b: float) -> tuple[float, float, float, float, fl
 
     Zhou & Saad's scaled three-term recurrence: null vectors pass unchanged, the spectrum in
     [a, b] is damped by 1/T_m((b+a)/(b−a)), and nothing overflows.
+
+    >>> c, s1, sigma, tau, e = chebyshev_params(1.0, 3.0)
+    >>> c, e  # the interval's centre and half-width
+    (2.0, 1.0)
     """
     e = (b - a) / 2
     c = (b + a) / 2
@@ -42,7 +46,13 @@ def chebyshev_params(a: float, b: float) -> tuple[float, float, float, float, fl
 
 
 def chebyshev_degree(a: float, b: float, amplification: float, max_degree: int) -> int:
-    """Smallest degree whose Chebyshev filter on [a, b] damps by ``amplification`` vs 0."""
+    """Smallest degree whose Chebyshev filter on [a, b] damps by ``amplification`` vs 0.
+
+    >>> chebyshev_degree(0.1, 10.0, amplification=1e6, max_degree=100)
+    73
+    >>> chebyshev_degree(0.1, 10.0, amplification=1e6, max_degree=20)  # capped
+    20
+    """
     x0 = (b + a) / (b - a)
     m = math.acosh(amplification) / math.acosh(x0)
     return int(min(max_degree, max(2, math.ceil(m))))
@@ -88,6 +98,15 @@ class BlockFilter:
             (n, chunk) blocks and wider blocks are cut into zero-padded chunks, so growing the
             block never recompiles. Otherwise it is applied to the whole block in NumPy.
         n: the dimension; dtype: the block's dtype; use_jit: see above.
+
+    >>> import numpy as np
+    >>> G = np.diag([0.0, 1.0, 2.0])
+    >>> f = BlockFilter(lambda X: G @ X, 3, np.float64, use_jit=False)
+    >>> f.gram_block(np.ones((3, 1))).ravel()
+    array([0., 1., 2.])
+    >>> Y = f.filter_block(np.ones((3, 1)), 8, 0.5, 2.0).ravel()  # damps [0.5, 2]
+    >>> bool(np.isclose(Y[0], 1.0) and abs(Y[1:]).max() < 1e-3)
+    True
     """
 
     def __init__(self, gram_apply, n: int, dtype, use_jit: bool):

@@ -24,6 +24,11 @@ def nullspace_dense(G, *, tol: float = 1e-9) -> np.ndarray:
 
     Returns:
         An n × r float64 (or complex128 for complex G) array with orthonormal columns.
+
+    >>> import numpy as np
+    >>> Q = nullspace_dense(np.array([[1.0, -1.0], [-1.0, 1.0]]))
+    >>> Q.shape, np.allclose(abs(Q.ravel()), np.sqrt(0.5))
+    ((2, 1), True)
     """
     G = np.asarray(G)
     if G.ndim != 2 or G.shape[0] != G.shape[1]:

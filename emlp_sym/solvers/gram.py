@@ -53,6 +53,15 @@ class GramOperator:
         dims: the axis sizes (None when there are no terms).
         n: Π dims (None when there are no terms).
         dtype: complex128 if any matrix is complex, else float64.
+
+    >>> import numpy as np
+    >>> A = np.array([[0.0, -1.0], [1.0, 0.0]])  # so(2) on V ⊗ V: Kronecker sum
+    >>> G = GramOperator([[A, A]], [])
+    >>> G.n, G.dtype
+    (4, dtype('float64'))
+    >>> identity = np.eye(2).reshape(4)  # δ_ij is rotation invariant
+    >>> np.allclose(G(identity), 0)
+    True
     """
 
     def __init__(self, lie_terms: Sequence[Sequence], discrete_terms: Sequence[Sequence]):
@@ -111,5 +120,11 @@ def gram_operator(
             (D = Kronecker sum; a dual axis uses ``-A.T``, an untouched axis a zero matrix).
         discrete_terms: for each discrete generator, its per-axis matrices
             (D = Kronecker product − I; a dual axis uses ``inv(h).T``, an untouched axis I).
+
+    >>> import numpy as np
+    >>> swap = np.array([[0.0, 1.0], [1.0, 0.0]])  # S(2) acting on one vector
+    >>> G = gram_operator([], [[swap]])
+    >>> G(np.array([1.0, 1.0])), G(np.array([1.0, -1.0]))
+    (array([0., 0.]), array([ 4., -4.]))
     """
     return GramOperator(lie_terms, discrete_terms)

@@ -37,11 +37,28 @@ from emlp_sym.solvers.blas_threads import single_threaded_blas
 from emlp_sym.solvers.chebyshev import BlockFilter, chebyshev_degree
 from emlp_sym.solvers.gram import GramOperator
 
-__all__ = ["JIT_MIN_SIZE", "KrylovOptions", "nullspace_krylov"]
+__all__ = ["JIT_MIN_SIZE", "BlockLimitReached", "KrylovOptions", "nullspace_krylov"]
 
 #: A :class:`GramOperator` on at least this many coordinates is applied by jitted XLA code;
 #: smaller ones in NumPy, which needs no compilation (XLA's ~0.5 s compile outweighs it).
 JIT_MIN_SIZE = 4096
+
+
+class BlockLimitReached(SolverError):
+    """The null space has at least ``dimension`` dimensions, and the block may not grow past
+    ``max_block`` to hold them all. A caller that capped ``max_block`` (for memory, say)
+    tells this apart from other failures by its type, not by its message.
+
+    >>> from emlp_sym.errors import SolverError
+    >>> error = BlockLimitReached(40, max_block=32)
+    >>> isinstance(error, SolverError), error.dimension, error.max_block
+    (True, 40, 32)
+    """
+
+    def __init__(self, dimension: int, max_block: int):
+        self.dimension, self.max_block = int(dimension), int(max_block)
+        super().__init__(f"the null space has at least {dimension} dimensions, more than "
+                         f"max_block={max_block}; raise max_block")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -58,6 +75,9 @@ class KrylovOptions:
         amplification: target damping of one pass; max_degree: cap on its polynomial degree.
         lanczos_steps: Lanczos steps of the spectrum estimate.
         seed: seed of the random start (the result is deterministic for a given seed).
+
+    >>> KrylovOptions(block=8).block
+    8
     """
 
     upper_bound: float | None = None
@@ -96,8 +116,15 @@ def nullspace_krylov(
         An n × r NumPy array (float64 or complex128) with orthonormal columns.
 
     Raises:
-        SolverError: no convergence, no clear spectral gap, a null space larger than
-            ``max_block``, or a failed final residual / orthonormality check.
+        BlockLimitReached: a null space larger than ``max_block`` (a SolverError).
+        SolverError: no convergence, no clear spectral gap, or a failed final residual /
+            orthonormality check.
+
+    >>> import numpy as np
+    >>> G = np.diag([0.0, 1.0, 2.0])
+    >>> Q = nullspace_krylov(lambda X: G @ X, 3)
+    >>> Q.shape, np.abs(Q[:, 0]).round(6).tolist()
+    ((3, 1), [1.0, 0.0, 0.0])
     """
     opts = dataclasses.replace(options or KrylovOptions(), **settings)
     n = int(n)
@@ -318,10 +345,7 @@ class _Iteration:
         """Every Ritz value heads to 0: there may be more null vectors than the block holds."""
         k = self.k
         if k >= self.max_block:
-            raise SolverError(
-                f"the null space has at least {k} dimensions, more than max_block="
-                f"{self.max_block}; raise max_block"
-            )
+            raise BlockLimitReached(k, self.max_block)
         k_new = min(self.max_block, 2 * k)
         self.X = np.concatenate([X, self._random_orth(k_new - k, X)], axis=1)
         self.k, self.passes = k_new, 0

@@ -1,99 +1,41 @@
-"""Memory guards: estimate a large allocation and refuse it, before making it, if it is over
-the limit.
+"""Memory guards of the solvers: estimate a large allocation for a rep and refuse it, before
+making it, if it is over the limit.
 
-The limit (:func:`memory_limit`) is, in order: the ``limit`` argument, the environment
-variable ``EMLP_SYM_MEMORY_LIMIT`` (bytes, or with a suffix: ``"512M"``, ``"8G"``,
-``"1.5GiB"``), or :data:`DEFAULT_FRACTION` of the memory the machine has available now
-(``MemAvailable`` in ``/proc/meminfo``, else ``os.sysconf``). Over it,
-:func:`check_allocation` raises :class:`~emlp_sym.errors.ResourceError` (a ``MemoryError``)
-naming the rep, its size, the estimate, the limit and what to do instead, rather than letting
-NumPy fail with a traceback or the kernel kill the process.
+The limit and its primitives live in :mod:`emlp_sym.resources` (so groups, below the solvers,
+share them) and are re-exported here: :func:`memory_limit` is, in order, the ``limit``
+argument, the environment variable ``EMLP_SYM_MEMORY_LIMIT`` (bytes, or with a suffix:
+``"512M"``, ``"8G"``, ``"1.5GiB"``), or :data:`DEFAULT_FRACTION` of the memory the machine has
+available now. Over it, :func:`check_allocation` raises :class:`~emlp_sym.errors.ResourceError`
+(a ``MemoryError``) naming the rep, its size, the estimate, the limit and what to do instead,
+rather than letting NumPy fail with a traceback or the kernel kill the process.
 """
 
 from __future__ import annotations
 
-import os
-import re
+from emlp_sym import resources
+from emlp_sym.resources import (  # re-exported: this module's public API before the move
+    available_memory,
+    check_memory,
+    format_bytes,
+    format_count,
+    memory_limit,
+    parse_bytes,
+)
 
-from emlp_sym.errors import ConfigError, ResourceError
+__all__ = ["DEFAULT_FRACTION", "ENV_VAR", "available_memory", "check_allocation", "check_layout",
+           "format_bytes", "memory_limit", "parse_bytes"]
 
-__all__ = ["DEFAULT_FRACTION", "ENV_VAR", "check_allocation", "format_bytes", "memory_limit",
-           "parse_bytes"]
+#: the environment variable holding the limit (bytes, or like "8G"), from emlp_sym.resources
+ENV_VAR = resources.ENV_VAR
+#: the default limit, as a fraction of the memory available now, from emlp_sym.resources
+DEFAULT_FRACTION = resources.DEFAULT_FRACTION
 
-ENV_VAR = "EMLP_SYM_MEMORY_LIMIT"
-DEFAULT_FRACTION = 0.5  # of the available memory
-FALLBACK_AVAILABLE = 8 * 2**30  # when the available memory cannot be read
+MAX_NAME = 80  # characters of a rep's expression shown in an error
+CANONICAL_BYTES_PER_COORD = 32  # a canonical layout: its int64 permutation and intermediates
 DEFAULT_ADVICE = (
     "use equivariant_projector() (it never forms a dense basis), a smaller rep, or a higher "
     f"{ENV_VAR} (bytes, or like '8G')"
 )
-
-_UNITS = {"": 1, "b": 1, "k": 2**10, "m": 2**20, "g": 2**30, "t": 2**40, "p": 2**50}
-_PATTERN = re.compile(r"^\s*([0-9]*\.?[0-9]+(?:e[0-9]+)?)\s*([kmgtp]?)(?:i?b)?\s*$", re.I)
-
-
-def parse_bytes(text) -> int:
-    """``"8G"`` → 8·2³⁰; ``"512M"``, ``"1.5GiB"``, ``"100kb"``, ``"123456"`` (bytes), an int.
-    Suffixes are binary (K = 1024). Raises ConfigError (a ValueError) for anything else or a
-    value ≤ 0."""
-    if isinstance(text, bool):
-        raise ConfigError(f"a memory size must be bytes or like '8G', got {text!r}")
-    if isinstance(text, int | float):
-        value = float(text)
-    else:
-        m = _PATTERN.match(str(text))
-        if m is None:
-            raise ConfigError(f"a memory size must be bytes or like '8G', got {text!r}")
-        value = float(m.group(1)) * _UNITS[m.group(2).lower()]
-    if not value > 0 or value == float("inf"):
-        raise ConfigError(f"a memory size must be positive, got {text!r}")
-    return int(value)
-
-
-def available_memory() -> int:
-    """Bytes of memory available now: ``MemAvailable`` from /proc/meminfo, else the free
-    physical pages from ``os.sysconf``, else :data:`FALLBACK_AVAILABLE`."""
-    try:
-        with open("/proc/meminfo") as f:
-            for line in f:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    try:
-        return int(os.sysconf("SC_AVPHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (AttributeError, OSError, ValueError):
-        return FALLBACK_AVAILABLE
-
-
-def memory_limit(limit=None) -> int:
-    """The largest allocation, in bytes, a solver may make: ``limit`` (bytes or like "8G") if
-    given, else ``$EMLP_SYM_MEMORY_LIMIT``, else ``DEFAULT_FRACTION`` of the available memory."""
-    if limit is not None:
-        return parse_bytes(limit)
-    env = os.environ.get(ENV_VAR, "").strip()
-    if env:
-        try:
-            return parse_bytes(env)
-        except ValueError as e:
-            raise ConfigError(f"{ENV_VAR}: {e}") from None
-    return int(DEFAULT_FRACTION * available_memory())
-
-
-def _big(n: int) -> str | None:
-    """``10^k`` (rounded down) for integers too large to print or to convert to float."""
-    return f"10^{len(str(int(n))) - 1}" if int(n) >= 10**18 else None
-
-
-def format_bytes(nbytes) -> str:
-    if _big(nbytes):
-        return f"{_big(nbytes)} B"
-    x = float(nbytes)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if x < 1024 or unit == "PiB":
-            return f"{x:.0f} {unit}" if unit == "B" else f"{x:.3g} {unit}"
-        x /= 1024
-    return f"{x:.3g} EiB"  # pragma: no cover
 
 
 def _describe(rep, size) -> str:
@@ -103,8 +45,7 @@ def _describe(rep, size) -> str:
         except Exception:  # noqa: BLE001 — an unbound rep has no size; name it anyway
             size = None
     name = str(rep) if rep is not None else "the rep"
-    shown = f"about {_big(size)}" if size is not None and _big(size) else size
-    return name if size is None else f"{name} (size {shown})"
+    return name if size is None else f"{name} (size {format_count(size)})"
 
 
 def check_allocation(nbytes, what: str, rep=None, advice: str | None = None, *, size=None,
@@ -114,11 +55,38 @@ def check_allocation(nbytes, what: str, rep=None, advice: str | None = None, *, 
 
     ``rep`` is a rep or a name (then pass its ``size``); ``advice`` says what to do instead
     (default: the projector, a smaller rep, a higher limit).
+
+    >>> check_allocation(8_000, "a small array", "V", size=1000)  # fits: nothing happens
+    >>> check_allocation(10**18, "a huge array", "V", size=10**17)
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.ResourceError: a huge array for V (size 100000000000000000) needs about ...
     """
     cap = memory_limit(limit)
     if nbytes <= cap:
+        return  # the common case: no rep is printed (printing a large one is slow)
+    check_memory(nbytes, f"{what} for {_describe(rep, size)}", advice or DEFAULT_ADVICE,
+                 limit=cap)
+
+
+def check_layout(rep, advice: str = "use a smaller rep") -> None:
+    """Refuse, before it is built, the canonical layout (an int64 permutation of every
+    coordinate) of a bound rep too large for memory: ``(V**1000)(SO(3))`` has 3¹⁰⁰⁰
+    coordinates. Free once the layout exists (it is cached on the rep).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> check_layout((V**2)(SO(3)))  # fits: nothing happens
+    >>> check_layout((V**1000)(SO(3)))
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.ResourceError: the canonical layout for ...
+    """
+    if "_canonical_cache" in getattr(rep, "__dict__", {}):
         return
-    raise ResourceError(
-        f"{what} for {_describe(rep, size)} needs about {format_bytes(nbytes)}, over the memory "
-        f"limit of {format_bytes(cap)}; {advice or DEFAULT_ADVICE}"
-    )
+    n = rep.size()
+    # the expression as written (str() would canonicalize, slow for V**1000), shortened
+    name = rep._tree_str() if hasattr(rep, "_tree_str") else type(rep).__name__
+    name = name if len(name) <= MAX_NAME else name[: MAX_NAME - 1] + "…"
+    check_allocation(CANONICAL_BYTES_PER_COORD * n, "the canonical layout", f"{name} on {rep.G}",
+                     advice, size=n)

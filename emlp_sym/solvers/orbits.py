@@ -47,6 +47,11 @@ def signed_permutation_from_matrix(M, *, atol: float = 1e-12) -> SignedPermutati
     Returns:
         ``(perm, sign)`` as int64 / int8 arrays with ``M e_i = sign[i] e_{perm[i]}``, or
         ``None`` when some column is not a single ±1 or two columns hit the same row.
+
+    >>> signed_permutation_from_matrix([[0, -1], [1, 0]])  # a 90° rotation
+    (array([1, 0]), array([ 1, -1], dtype=int8))
+    >>> signed_permutation_from_matrix([[0.5, 0], [0, 1]]) is None
+    True
     """
     M = np.asarray(M)
     if M.ndim != 2 or M.shape[0] != M.shape[1]:
@@ -83,6 +88,10 @@ def tensor_signed_permutation(factors: Sequence[SignedPermutation]) -> SignedPer
 
     Returns:
         ``(perm, sign)`` of length ``prod(len(p) for p, _ in factors)``.
+
+    >>> swap = signed_permutation_from_matrix([[0, 1], [1, 0]])
+    >>> tensor_signed_permutation([swap, swap])  # swap ⊗ swap on R^4
+    (array([3, 2, 1, 0]), array([1, 1, 1, 1], dtype=int8))
     """
     perm = np.zeros(1, np.int64)
     sign = np.ones(1, np.int8)
@@ -109,6 +118,13 @@ class OrbitBasis:
         signs: int8, length n: ±1 on surviving coordinates, 0 on killed ones.
         r: the number of columns (dimension of the fixed space).
         sizes: int64, length r: how many coordinates each column spreads over.
+
+    >>> swap = signed_permutation_from_matrix([[0, 1], [1, 0]])
+    >>> Q = orbit_basis(4, [tensor_signed_permutation([swap, swap])])
+    >>> Q.r, Q.labels, Q.sizes
+    (2, array([0, 1, 1, 0]), array([2, 2]))
+    >>> Q.project([1.0, 2.0, 3.0, 4.0])
+    array([2.5, 2.5, 2.5, 2.5])
     """
 
     labels: np.ndarray
@@ -196,6 +212,13 @@ def orbit_basis(n: int, generators: Sequence[SignedPermutation]) -> OrbitBasis:
     Returns:
         The basis of ``{v : v[perm[i]] = sign[i] v[i] for every generator and i}``; with no
         generators every coordinate is its own orbit.
+
+    >>> import numpy as np
+    >>> cycle = (np.array([1, 2, 0]), np.ones(3, np.int8))  # Z(3) on R^3
+    >>> orbit_basis(3, [cycle]).to_dense().round(3)
+    array([[0.577],
+           [0.577],
+           [0.577]])
     """
     n = int(n)
     if n < 0:

@@ -11,7 +11,11 @@ import pytest
 
 from emlp_sym.errors import EmlpSymError, ResourceError
 from emlp_sym.groups import SO
-from emlp_sym.reps import V
+from emlp_sym.nn.architecture import mlp_architecture
+from emlp_sym.nn.bilinear import bilinear_plan
+from emlp_sym.nn.linear import linear_plan
+from emlp_sym.nn.plan_cache import clear_caches as clear_plan_caches
+from emlp_sym.reps import Scalar, V
 from emlp_sym.solvers import memory, monomial
 from emlp_sym.solvers.api import equivariant_basis, equivariant_projector
 
@@ -86,15 +90,19 @@ def low_limit(monkeypatch):
 def test_krylov_path_is_guarded(low_limit):
     low_limit("16M")
     t = time.perf_counter()
-    with pytest.raises(ResourceError, match="Krylov block.*size 59049"):
-        equivariant_basis((V**10)(SO(3)))
+    rep = (V**10)(SO(3))
+    with pytest.raises(ResourceError, match="size 59049"):  # whichever path it takes
+        equivariant_basis(rep)
+    with pytest.raises(ResourceError, match="Krylov block.*size 59049"):  # the numeric path
+        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
     assert time.perf_counter() - t < 10
 
 
 def test_dense_orbit_basis_is_guarded(low_limit):
     low_limit("1M")  # (V**6)(SO(3)): a 729 × 729 orbit basis of 4.2 MB
+    rep = (V**6)(SO(3))
     with pytest.raises(ResourceError, match="729 × 729 orbit basis"):
-        equivariant_basis((V**6)(SO(3)))
+        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
 
 
 def test_rep_size_is_guarded_before_the_canonical_layout(low_limit):
@@ -166,3 +174,66 @@ def test_sizes_are_exact_and_huge_estimates_print():
     assert format_bytes(32 * 3**1000) == "10^478 B"
     with pytest.raises(ResourceError, match=r"size about 10\^477"):
         check_allocation(32 * 3**1000, "the canonical layout", "V**1000", size=3**1000)
+
+
+# -- the Krylov block limit is a type, not a message -------------------------------------------
+def test_krylov_block_limit_is_typed():
+    from emlp_sym.solvers.krylov import BlockLimitReached, nullspace_krylov
+
+    rng = np.random.default_rng(0)
+    n, r = 120, 24
+    U, _ = np.linalg.qr(rng.standard_normal((n, n)))
+    G = (U * np.concatenate([np.zeros(r), np.linspace(1, 5, n - r)])) @ U.T
+    with pytest.raises(BlockLimitReached) as info:
+        nullspace_krylov(lambda X: G @ X, n, block=4, max_block=8, lanczos_steps=3)
+    assert info.value.max_block == 8 and info.value.dimension >= 8
+
+
+def test_block_limit_from_the_memory_cap_becomes_a_resource_error(low_limit, monkeypatch):
+    """monomial.py converts by type: a reworded message must not turn the memory error into a
+    convergence error."""
+    from emlp_sym.solvers.krylov import BlockLimitReached
+
+    class Reworded(BlockLimitReached):
+        def __str__(self):
+            return "reworded"
+
+    def fake_krylov(gram, n, dtype, max_block):
+        raise Reworded(max_block, max_block)
+
+    monkeypatch.setattr(monomial, "DENSE_LIMIT", 4)  # (V**4)(SO(3)): orbits r = 81 > 4
+    monkeypatch.setattr(monomial, "nullspace_krylov", fake_krylov)
+    low_limit("200k")  # 8 copies × 81 × 8 B = 5184 B per column: the block is capped at 39
+    rep = (V**4)(SO(3))
+    with pytest.raises(ResourceError, match="needs more than 39 columns"):
+        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
+
+
+# -- layers estimate their own arrays before allocating ----------------------------------------
+@pytest.mark.parametrize("build, limit, match", [
+    (lambda: linear_plan((V**1000)(SO(3)), V(SO(3))), "1G", r"canonical layout.*10\^477"),
+    (lambda: bilinear_plan((V**1000)(SO(3)), V(SO(3))), "1G", "canonical layout"),
+    (lambda: linear_plan((2000 * V)(SO(3)), (2000 * V)(SO(3))), "50M",
+     r"6000 × 6000 dense tensor weight of Linear for 2000V → 2000V \(sizes 6000 → 6000\)"),
+    (lambda: linear_plan((300 * Scalar)(SO(3)), (300 * Scalar)(SO(3))), "1M",
+     "90300 parameters of Linear"),
+    (lambda: mlp_architecture(V**20, V, SO(3)), "1G", "parameters of MLP.*sizes 3486784401"),
+])
+def test_layers_refuse_before_allocating(low_limit, build, limit, match):
+    low_limit(limit)
+    clear_plan_caches()
+    t = time.perf_counter()
+    with pytest.raises(ResourceError, match=match) as info:
+        build()
+    assert "smaller ch" in str(info.value) and "EMLP_SYM_MEMORY_LIMIT" in str(info.value)
+    assert time.perf_counter() - t < 5
+
+
+def test_layer_bases_are_summed_as_they_are_solved(low_limit):
+    from emlp_sym.nn.layer_memory import BasisBudget
+
+    budget = BasisBudget("Linear", V(SO(3)), V(SO(3)))
+    low_limit("1k")
+    budget.add(np.zeros(100))  # 800 B: fine
+    with pytest.raises(ResourceError, match="equivariant bases of Linear.*1.56 KiB"):
+        budget.add(np.zeros(100))
