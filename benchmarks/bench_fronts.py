@@ -12,12 +12,14 @@ steps in one process, torch's OpenMP threads and XLA's spinning thread pool star
 (steps 10-100× slower on 2 cores), which measures the interleaving, not the front.
 
     python benchmarks/bench_fronts.py [--rounds 7] [--steps 5] [--frameworks objax,flax,...]
+        [--batch 500] [--json rows.json]
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib.util
+import json
 import os
 import platform
 import subprocess
@@ -37,12 +39,12 @@ NEEDS = {"objax": "objax", "flax": "flax", "linen": "flax", "haiku": "haiku",
          "equinox": "equinox", "pytorch": "torch"}
 
 
-def variants(frameworks):
+def variants(frameworks, torch_compile=True):
     """(label, framework, model, backend options): PyTorch also runs compiled."""
     out = []
     for fw in frameworks:
         out += [(fw, fw, "EMLP", {}), (f"{fw} MLP", fw, "MLP", {})]
-        if fw == "pytorch":
+        if fw == "pytorch" and torch_compile:
             out += [("pytorch compiled", fw, "EMLP", {"compile": True}),
                     ("pytorch compiled MLP", fw, "MLP", {"compile": True})]
     return out
@@ -76,6 +78,9 @@ def main():
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     ap.add_argument("--table-only", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
+    ap.add_argument("--no-torch-compile", action="store_true",
+                    help="skip the torch.compile variants (30-60 s of compiling each)")
     args = ap.parse_args()
     frameworks = [f for f in args.frameworks.split(",")
                   if importlib.util.find_spec(NEEDS[f]) is not None]
@@ -97,7 +102,7 @@ def main():
               f"rounds of {args.steps} steps\n")
 
     runs = {}
-    for label, fw, model, options in variants(frameworks):
+    for label, fw, model, options in variants(frameworks, not args.no_torch_compile):
         runs[label] = dict(zip(("backend", "build", "first"),
                                build(fw, model, options, ds, G, x, y, args.ch), strict=True))
         runs[label]["fw"], runs[label]["model"] = fw, model
@@ -111,6 +116,7 @@ def main():
         print("| front | construction (s) | first step (s) | step (ms) | vs objax EMLP "
               "| vs its MLP |")
         print("|---|---:|---:|---:|---:|---:|")
+    rows = []
     for label, r in runs.items():
         step = float(np.median([rd[label] for rd in rounds]))
         vs_objax = (f"{ratio(label, 'objax'):.2f}×" if r["model"] == "EMLP" and "objax" in runs
@@ -119,10 +125,26 @@ def main():
         vs_mlp = f"{ratio(label, mlp):.2f}×" if mlp in runs and r["model"] == "EMLP" else ""
         print(f"| {label} | {r['build']:.2f} | {r['first']:.2f} | {step:.2f} | {vs_objax} "
               f"| {vs_mlp} |", flush=True)
+        rows.append(dict(front=label, framework=r["fw"], model=r["model"], ch=args.ch,
+                         batch=args.batch,
+                         device="cpu (torch)" if r["fw"] == "pytorch" else str(jax.devices()[0]),
+                         construction_s=r["build"], first_step_s=r["first"], step_ms=step,
+                         vs_objax_emlp=vs_objax.rstrip("×") or None,
+                         vs_its_mlp=vs_mlp.rstrip("×") or None))
     if torch_apart:
+        child_json = [] if args.json is None else ["--json", args.json + ".pytorch"]
+        child_json += ["--no-torch-compile"] if args.no_torch_compile else []
         subprocess.run([sys.executable, __file__, "--frameworks", "pytorch", "--table-only",
                         "--ch", str(args.ch), "--batch", str(args.batch),
-                        "--steps", str(args.steps), "--rounds", str(args.rounds)], check=True)
+                        "--steps", str(args.steps), "--rounds", str(args.rounds), *child_json],
+                       check=True)
+        if args.json is not None:
+            with open(args.json + ".pytorch") as f:
+                rows += json.load(f)
+            os.remove(args.json + ".pytorch")
+    if args.json is not None:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 Each case runs in a fresh Python process (nothing cached, JIT cold); we time the call
 itself and also report the whole process. Prints a Markdown table.
 
-    python benchmarks/bench_solvers.py [--quick] [--only SUBSTRING]
+    python benchmarks/bench_solvers.py [--quick] [--only SUBSTRING[,SUBSTRING...]]
+        [--json rows.json]
 """
 
 from __future__ import annotations
@@ -78,7 +79,10 @@ def run_case(setup, kind):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--only", default="")
+    ap.add_argument("--only", default="",
+                    help="run the cases whose label contains one of these comma-separated "
+                         "substrings")
+    ap.add_argument("--json", default=None, help="also write the rows to this JSON file")
     ap.add_argument("--quick", action="store_true",
                     help="skip the cases over a minute for the reference")
     args = ap.parse_args()
@@ -86,16 +90,22 @@ def main():
           f"python {platform.python_version()}\n")
     print("| case | size | r | emlp_sym call (s) | process (s) | reference (s) | speed-up |")
     print("|---|---:|---:|---:|---:|---:|---:|")
+    wanted = args.only.split(",")
+    rows = []
     for label, setup, kind, ref in CASES:
-        if args.only not in label or (args.quick and ref and ref > 60):
+        if not any(w in label for w in wanted) or (args.quick and ref and ref > 60):
             continue
         res = run_case(setup, kind)
+        rows.append(dict(case=label, reference_s=ref, **res))
         if "error" in res:
             print(f"| {label} | | | error: {res['error']} | | {ref or '—'} | |")
             continue
         speed = f"{ref / res['seconds']:.0f}×" if ref else "—"
         print(f"| {label} | {res['size']} | {res['r']} | {res['seconds']:.3f} | "
               f"{res['wall']:.1f} | {ref if ref else '—'} | {speed} |", flush=True)
+    if args.json is not None:
+        with open(args.json, "w") as f:
+            json.dump(rows, f, indent=1)
 
 
 if __name__ == "__main__":

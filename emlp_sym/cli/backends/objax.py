@@ -1,20 +1,40 @@
-"""The objax backend: the seed's training loop (``objax.GradValues``, ``objax.Jit``, Adam)."""
+"""The objax backend: the seed's training loop (``objax.GradValues``, ``objax.Jit``, Adam).
+
+Data parallel without objax's own (pmap-era) ``objax.Parallel``: the model's and the
+optimizer's variables hold arrays replicated over the mesh, the batch arrives split along it,
+and ``objax.Jit`` (a ``jax.jit`` over the variables' values) is partitioned by XLA from those
+input shardings; the updated variables come back replicated.
+"""
 
 from __future__ import annotations
 
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.cli.backends import placement
+from emlp_sym.errors import ConfigError
 from emlp_sym.nn import objax as front
 from emlp_sym.nn.objax_compat import ensure_objax
 
 objax = ensure_objax()
 
 
-def make_train_step(model):
+def make_train_step(model, parallel=None):
     """The seed's objax loop: a jitted Adam step ``train_op(x, y, lr)`` (returning the loss
-    before the step, in a list) and ``test_loss(x, y)``."""
+    before the step, in a list) and ``test_loss(x, y)``. With ``parallel`` (a
+    :class:`~emlp_sym.nn.sharding.DataParallel`) the model's and Adam's variables are
+    replicated over its mesh; feed batches from ``parallel.shard_batch``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.nn.objax import MLP
+    >>> from emlp_sym.reps import V
+    >>> train_op, test_loss = make_train_step(MLP(V, V, S(3), ch=8, num_layers=1))
+    >>> float(test_loss(np.zeros((2, 3)), np.zeros((2, 3)))) >= 0
+    True
+    """
     opt = objax.optimizer.Adam(model.vars())
+    if parallel is not None:
+        replicate_vars(model.vars() + opt.vars(), parallel)
 
     @objax.Function.with_vars(model.vars())
     def loss(x, y, training=True):
@@ -31,28 +51,77 @@ def make_train_step(model):
     return objax.Jit(train_op), objax.Jit(objax.ForceArgs(loss, training=False))
 
 
+def replicate_vars(variables, parallel) -> None:
+    """Put every variable's value on every device of ``parallel``'s mesh.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.nn.objax import Linear
+    >>> from emlp_sym.nn.sharding import data_parallel
+    >>> from emlp_sym.reps import V
+    >>> model = Linear(V(S(3)), V(S(3)))
+    >>> replicate_vars(model.vars(), data_parallel(1))
+    >>> model.w.value.shape
+    (2,)
+    """
+    for var in variables.values():
+        var.assign(parallel.replicate(var.value))
+
+
 class Backend:
+    """The objax backend: the seed's objax EMLP/MLP, ``objax.GradValues`` and ``objax.Jit``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
+    >>> backend.predict(np.ones((2, 3), np.float32)).shape
+    (2, 3)
+    """
+
     name = "objax"
 
-    def __init__(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
+    def __init__(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed, *,
+                 parallel=None):
         objax.random.DEFAULT_GENERATOR.seed(seed)
         net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](rep_in, rep_out, group, ch=ch,
                                                            num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
-        self._train_op, self._loss = make_train_step(self.model)
+        self.parallel = parallel
+        self._place = placement(parallel)
+        self._train_op, self._loss = make_train_step(self.model, parallel)
         self._predict = objax.Jit(lambda x: self.model(x, training=False), self.model.vars())
 
     def step(self, x, y, lr):
-        return float(self._train_op(jnp.asarray(x), jnp.asarray(y), lr)[0])
+        place = self._place.shard_batch
+        return float(self._place.to_numpy(self._train_op(place(x), place(y), lr)[0]))
 
     def loss(self, x, y):
-        return float(self._loss(jnp.asarray(x), jnp.asarray(y)))
+        return float(self._place.to_numpy(self._loss(self._place.put(x), self._place.put(y))))
 
     def predict(self, x):
-        return np.asarray(self._predict(jnp.asarray(x)))
+        return np.asarray(self._place.to_numpy(self._predict(self._place.put(x))))
 
     def export_params(self):
         return front.export_params(self.model)
 
     def import_params(self, params):
         front.import_params(self.model, params)
+        if self.parallel is not None:
+            replicate_vars(self.model.vars(), self.parallel)
+
+    def export_state(self) -> dict:
+        """The whole training state, for checkpoints (cli/checkpoint.py): every variable of
+        the train step (the model's and Adam's moments and step count), by its objax name."""
+        return {name: np.asarray(self._place.to_numpy(var.value))
+                for name, var in self._train_op.vars().items()}
+
+    def import_state(self, state: dict) -> None:
+        """Restore :meth:`export_state`'s output exactly (names and shapes must match)."""
+        variables = self._train_op.vars()
+        if set(state) != set(variables.keys()):  # (iterating a VarCollection gives values)
+            raise ConfigError("the checkpoint's training state does not fit this model "
+                              f"({len(state)} arrays saved, {len(variables)} expected)")
+        for name, var in variables.items():
+            if np.shape(state[name]) != np.shape(var.value):
+                raise ConfigError(f"the checkpoint's {name} has shape {np.shape(state[name])}, "
+                                  f"the model's {np.shape(var.value)}")
+            var.assign(self._place.replicate(jnp.asarray(state[name], var.value.dtype)))
