@@ -23,10 +23,12 @@ _COMPAT_PACKAGES = ("solver", "models")
 def __getattr__(name):
     if name in _SUBPACKAGES or name in _COMPAT_PACKAGES:
         return importlib.import_module(f"emlp_sym.{name}")
+    if name == "set_progress":  # emlp_sym.set_progress(False): no progress bars anywhere
+        return importlib.import_module("emlp_sym.progress").set_progress
     raise AttributeError(f"module 'emlp_sym' has no attribute {name!r}")
 
 
 def __dir__():
     # a compat package already imported is also a global: list it still not
-    names = set(globals()) | set(_SUBPACKAGES)
+    names = set(globals()) | set(_SUBPACKAGES) | {"set_progress"}
     return sorted(names - set(_COMPAT_PACKAGES))

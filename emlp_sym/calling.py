@@ -50,7 +50,13 @@ def _reads_training(f) -> bool:
 
 
 def accepts_training(f) -> bool:
-    """Does ``f`` take a ``training=`` keyword argument (by name, or through ``**kwargs``)?"""
+    """Does ``f`` take a ``training=`` keyword argument (by name, or through ``**kwargs``)?
+
+    >>> accepts_training(lambda x, training=True: x), accepts_training(lambda x: x)
+    (True, False)
+    >>> accepts_training(abs)  # a builtin: no readable ``training`` parameter
+    False
+    """
     key = _cache_key(f)
     if key is None:
         return _reads_training(f)
@@ -65,5 +71,11 @@ def accepts_training(f) -> bool:
 
 
 def call_with_training(f, x, training: bool):
-    """``f(x, training=training)``, or ``f(x)`` for callables without that keyword."""
+    """``f(x, training=training)``, or ``f(x)`` for callables without that keyword.
+
+    >>> def layer(x, training):
+    ...     return x * 2 if training else x
+    >>> call_with_training(layer, 3, training=True), call_with_training(abs, -3, training=True)
+    (6, 3)
+    """
     return f(x, training=training) if accepts_training(f) else f(x)

@@ -1,14 +1,14 @@
 """A dynamics dataset: a double spring pendulum in 3D under gravity.
 
 Two unit point masses: a spring joins the origin to mass 1, a second spring joins mass 1 to
-mass 2, and gravity pulls along -z. The Hamiltonian
+mass 2, and gravity pulls along -z. The Hamiltonian is::
 
     H = |p1|^2/(2 m1) + |p2|^2/(2 m2) + k1 (|q1| - l1)^2 / 2 + k2 (|q2 - q1| - l2)^2 / 2
         + m1 g z1 + m2 g z2
 
-(m = (1, 1), k = (10, 10), l = (1, 1), g = 1) is invariant under rotations about the z axis,
-the group :class:`SO2eR3` acting on R^3, so the time-T flow map (q1, q2, p1, p2) at t=0 ->
-(q1, q2, p1, p2) at t=T is equivariant with ``rep_in = rep_out = 4*Vector``. The flow is
+with m = (1, 1), k = (10, 10), l = (1, 1), g = 1. It is invariant under rotations about the z axis,
+the group ``SO2eR3()`` (SO(2) embedded in R^3), so the time-T flow map (q1, q2, p1, p2) at
+t=0 -> (q1, q2, p1, p2) at t=T is equivariant with ``rep_in = rep_out = 4*Vector``. The flow is
 integrated with classical RK4 vectorized over the batch; every RK4 step is itself equivariant,
 so the discrete map keeps the symmetry exactly (up to rounding).
 """
@@ -22,19 +22,11 @@ from emlp_sym.datasets.synthetic import (
     _batch,
     _check_positive_float,
 )
-from emlp_sym.groups import Group
+from emlp_sym.groups import SO2eR3
 from emlp_sym.reps import Vector
 
+# SO2eR3 lived here before it joined emlp_sym.groups; it stays importable from here.
 __all__ = ["SO2eR3", "DoublePendulum"]
-
-
-class SO2eR3(Group):
-    """SO(2) embedded in R^3: rotations of the x-y plane that fix the z axis."""
-
-    lie_algebra = np.array([[[0.0, -1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 0.0]]])
-
-    def __init__(self):
-        super().__init__()
 
 
 class DoublePendulum(SyntheticDataset):
@@ -42,13 +34,18 @@ class DoublePendulum(SyntheticDataset):
 
     State layout (12,): ``[q1 (xyz), q2 (xyz), p1 (xyz), p2 (xyz)]`` for both ``X`` and ``Y``.
     Initial states: ``q1 = (0, 0, -1) + 0.2 n``, ``q2 = q1 + (0, 0, -1) + 0.2 n'``,
-    ``p1, p2 = 0.4 n''`` with standard normal ``n``. Symmetry: :class:`SO2eR3`.
+    ``p1, p2 = 0.4 n''`` with standard normal ``n``. Symmetry: ``SO2eR3()``.
 
     Args:
         N: number of trajectories (default 500).
         seed: seed of the initial states.
         T: integration time (default 1.0).
         dt: RK4 step; the number of steps is ``ceil(T / dt)`` (default 0.01).
+
+    >>> data = DoublePendulum(N=4)
+    >>> x, y = data[0]
+    >>> len(data), x.shape, y.shape, data.symmetry
+    (4, (12,), (12,), SO(2)_R3)
     """
 
     masses = (1.0, 1.0)

@@ -24,6 +24,11 @@ class DataLoader:
         shuffle: reshuffle every epoch (default True); otherwise dataset order.
         seed: seed of the shuffles.
         drop_last: drop the last batch when it is smaller than ``batch_size``.
+
+    >>> from emlp_sym.datasets import Inertia
+    >>> loader = DataLoader(Inertia(N=10), batch_size=4)
+    >>> len(loader), [x.shape for x, y in loader]  # the last batch is short
+    (3, [(4, 20), (4, 20), (2, 20)])
     """
 
     def __init__(self, dataset, batch_size: int = 32, shuffle: bool = True, seed: int = 0,

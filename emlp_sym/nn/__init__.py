@@ -3,8 +3,8 @@
 The core (importing JAX, no framework): :mod:`~emlp_sym.nn.linear`, :mod:`~.bilinear`,
 :mod:`~.gates` (plans as named records and pure apply functions), :mod:`~.allocation`
 (``uniform_rep``, ``gated``, ``gate_indices``), :mod:`~.architecture` (the EMLP/MLP wiring
-every front reads, and the core's own pure model) and :mod:`~.params` (the front-neutral
-parameter format).
+every front reads, and the core's own pure model), :mod:`~.params` (the front-neutral
+parameter format) and :mod:`~.augmentation` (training-time group augmentation).
 
 The fronts, each importing its framework only when it is imported:
 ``emlp_sym.nn.objax`` (the seed's), ``.flax`` (Flax NNX), ``.linen`` (Flax linen), ``.haiku``,
@@ -30,16 +30,23 @@ from emlp_sym.nn.architecture import (
     mlp_apply,
     mlp_architecture,
 )
-from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
+from emlp_sym.nn.bilinear import (
+    BiLinearPlan,
+    bilinear_apply,
+    bilinear_plan,
+    bilinear_weights,
+    init_bilinear,
+)
 from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.linear import LinearPlan, init_linear, linear_apply, linear_plan
 from emlp_sym.nn.params import load_params, num_params, save_params
 from emlp_sym.nn.plan_cache import clear_caches
 
+#: The framework fronts, each a module ``emlp_sym.nn.<front>`` imported on first use.
 FRONTS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
 # the seed's names: the objax front's modules
 _OBJAX_NAMES = ("Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP",
-                "Standardize", "Sequential")
+                "Standardize", "Sequential", "GroupAugmentation")
 
 __all__ = [
     "uniform_rep", "gated", "gate_indices",
@@ -47,7 +54,7 @@ __all__ = [
     "EMLPPlan", "EMLPBlockPlan", "emlp_plan", "emlp_block_plan", "init_emlp", "emlp_apply",
     "emlp_block_apply", "init_mlp", "mlp_apply",
     "LinearPlan", "linear_plan", "init_linear", "linear_apply",
-    "BiLinearPlan", "bilinear_plan", "init_bilinear", "bilinear_apply",
+    "BiLinearPlan", "bilinear_plan", "init_bilinear", "bilinear_apply", "bilinear_weights",
     "GatePlan", "gate_plan", "gated_nonlinearity",
     "save_params", "load_params", "num_params", "clear_caches", "FRONTS", *_OBJAX_NAMES,
 ]

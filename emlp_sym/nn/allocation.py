@@ -46,6 +46,10 @@ def uniform_rep(ch: int, group: Group) -> Rep:
 
     ``uniform_rep(512, SO(3))`` is ``122V⁰+40V+12V²+3V³+V⁴``. The result is canonical (its
     layout needs no permutation).
+
+    >>> from emlp_sym.groups import SO
+    >>> print(uniform_rep(64, SO(3)))
+    25V⁰+7V+2V²
     """
     if isinstance(ch, bool) or not isinstance(ch, (int, np.integer)) or ch < 1:
         raise ValueError(f"uniform_rep(ch, G) needs a positive integer ch, got {ch!r}")
@@ -79,6 +83,11 @@ def gated(rep: Rep) -> Rep:
     """``rep`` plus one scalar gate per non-scalar, non-permutation component.
 
     The gates come last in the layout: ``[rep's coordinates..., gates...]``.
+
+    >>> from emlp_sym.groups import SO, S
+    >>> from emlp_sym.reps import V
+    >>> print(gated(V(SO(3))), "|", gated(V(S(3))))  # S(3)'s V is a permutation rep: no gate
+    V⁰+V | V
     """
     rep = _as_sum(rep)
     n_gates = len(_gated_copies(rep))
@@ -90,6 +99,11 @@ def gate_indices(rep: Rep) -> np.ndarray:
 
     Scalars and permutation-type components gate themselves (a Swish); every other
     component is gated by its own appended scalar.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> gate_indices((V + V**0)(SO(3)))
+    array([4, 4, 4, 3])
     """
     rep = _as_sum(rep)
     C = rep.canonical

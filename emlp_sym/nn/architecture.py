@@ -27,6 +27,7 @@ from emlp_sym.nn.allocation import gated, uniform_rep
 from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
 from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.keys import as_key, normal
+from emlp_sym.nn.layer_memory import check_parameters
 from emlp_sym.nn.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
 from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.checks import require_bound
@@ -81,7 +82,14 @@ def _num_layers(num_layers) -> int:
 
 class EMLPArchitecture(NamedTuple):
     """An EMLP: one :class:`EMLPBlock <emlp_sym.nn.objax.EMLPBlock>` per hidden rep, then an
-    equivariant linear readout."""
+    equivariant linear readout.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> arch = emlp_architecture(V, V, S(3), ch=8, num_layers=2)
+    >>> len(arch.hidden), isinstance(arch, EMLPArchitecture)
+    (2, True)
+    """
 
     group: Group
     rep_in: Rep
@@ -118,7 +126,14 @@ def emlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
 
 
 class MLPArchitecture(NamedTuple):
-    """The non-equivariant baseline: dense layers of ``widths`` with Swish between them."""
+    """The non-equivariant baseline: dense layers of ``widths`` with Swish between them.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> arch = mlp_architecture(V, V, S(3), ch=8, num_layers=2)
+    >>> arch.widths, arch.readout
+    ((3, 8, 8, 3), (8, 3))
+    """
 
     group: Group
     rep_in: Rep
@@ -149,8 +164,10 @@ def mlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
     if isinstance(ch, bool) or not isinstance(ch, (int, np.integer)) or ch < 1:
         raise ValueError(f"the MLP's ch must be a positive integer width, got {ch!r}")
     rin, rout = bind_rep(rep_in, group, "rep_in"), bind_rep(rep_out, group, "rep_out")
-    return MLPArchitecture(group, rin, rout,
-                           (rin.size(), *(num_layers * [int(ch)]), rout.size()))
+    widths = (rin.size(), *(num_layers * [int(ch)]), rout.size())
+    check_parameters("MLP", sum((a + 1) * b for a, b in zip(widths, widths[1:], strict=False)),
+                     rin, rout)
+    return MLPArchitecture(group, rin, rout, widths)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,7 +175,14 @@ def mlp_architecture(rep_in, rep_out, group: Group, ch=384, num_layers: int = 3
 
 
 class EMLPBlockPlan(NamedTuple):
-    """Linear ``rep_in → gated(rep_out)``, bilinear with a shortcut, gates down to ``rep_out``."""
+    """Linear ``rep_in → gated(rep_out)``, bilinear with a shortcut, gates down to ``rep_out``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_block_plan(V(S(3)), V(S(3)))
+    >>> isinstance(plan, EMLPBlockPlan), plan.linear.num_weights
+    (True, 2)
+    """
 
     linear: LinearPlan
     bilinear: BiLinearPlan
@@ -167,37 +191,84 @@ class EMLPBlockPlan(NamedTuple):
 
 @cached_plan
 def emlp_block_plan(rep_in: Rep, rep_out: Rep) -> EMLPBlockPlan:
+    """The plans of one EMLP block ``rep_in → rep_out`` (cached per pair of reps).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_block_plan(V(S(3)), V(S(3)))
+    >>> print(plan.linear.rep_in, "->", plan.linear.rep_out)
+    V -> V
+    """
     with_gates = gated(rep_out)
     return EMLPBlockPlan(linear_plan(rep_in, with_gates), bilinear_plan(with_gates, with_gates),
                          gate_plan(rep_out))
 
 
 class EMLPPlan(NamedTuple):
+    """The plans of a whole EMLP: one :class:`EMLPBlockPlan` per block, then the readout's.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_plan(emlp_architecture(V, V, S(3), ch=8, num_layers=1))
+    >>> len(plan.blocks), plan.readout.num_weights > 0
+    (1, True)
+    """
+
     architecture: EMLPArchitecture
     blocks: tuple[EMLPBlockPlan, ...]
     readout: LinearPlan
 
 
 def emlp_plan(architecture: EMLPArchitecture) -> EMLPPlan:
-    """The plans of every layer of an EMLP (bases are solved here, once)."""
+    """The plans of every layer of an EMLP (bases are solved here, once).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_plan(emlp_architecture(V, V, S(3), ch=8, num_layers=2))
+    >>> len(plan.blocks)
+    2
+    """
     return EMLPPlan(architecture,
                     tuple(emlp_block_plan(a, b) for a, b in architecture.blocks),
                     linear_plan(*architecture.readout))
 
 
 def init_linear_params(plan: LinearPlan, key) -> dict:
+    """A linear layer's parameters ``{"w", "b"}`` from a JAX key or an int seed.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> params = init_linear_params(linear_plan(V(S(3)), V(S(3))), 0)
+    >>> params["w"].shape, params["b"].shape
+    ((2,), (1,))
+    """
     w, b = init_linear(plan, key)
     return {"w": w, "b": b}
 
 
 def init_emlp_block(plan: EMLPBlockPlan, key) -> dict:
+    """One EMLP block's parameters ``{"linear": {"w", "b"}, "bilinear": {"w"}}``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> params = init_emlp_block(emlp_block_plan(V(S(3)), V(S(3))), 0)
+    >>> sorted(params), sorted(params["linear"])
+    (['bilinear', 'linear'], ['b', 'w'])
+    """
     k_lin, k_bi = jax.random.split(as_key(key))
     return {"linear": init_linear_params(plan.linear, k_lin),
             "bilinear": {"w": init_bilinear(plan.bilinear, k_bi)}}
 
 
 def emlp_block_apply(plan: EMLPBlockPlan, params: dict, x):
-    """``gates(B(L x) + L x)`` with ``L`` the linear layer and ``B`` the bilinear one."""
+    """``gates(B(L x) + L x)`` with ``L`` the linear layer and ``B`` the bilinear one.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_block_plan(V(S(3)), V(S(3)))
+    >>> emlp_block_apply(plan, init_emlp_block(plan, 0), jnp.ones((2, 3))).shape
+    (2, 3)
+    """
     lin = linear_apply(plan.linear, params["linear"]["w"], params["linear"]["b"], x)
     preact = bilinear_apply(plan.bilinear, params["bilinear"]["w"], lin) + lin
     return gated_nonlinearity(plan.gate, preact)
@@ -219,14 +290,28 @@ def init_emlp(plan: EMLPPlan, key) -> dict:
 
 
 def emlp_apply(plan: EMLPPlan, params: dict, x):
-    """The EMLP on ``x`` of shape ``(..., rep_in.size())`` (pure; jit and grad freely)."""
+    """The EMLP on ``x`` of shape ``(..., rep_in.size())`` (pure; jit and grad freely).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = emlp_plan(emlp_architecture(V, V, S(3), ch=8, num_layers=1))
+    >>> emlp_apply(plan, init_emlp(plan, 0), jnp.ones((2, 3))).shape
+    (2, 3)
+    """
     for k, blk in enumerate(plan.blocks):
         x = emlp_block_apply(blk, params[f"block{k}"], x)
     return linear_apply(plan.readout, params["readout"]["w"], params["readout"]["b"], x)
 
 
 def init_mlp(architecture: MLPArchitecture, key) -> dict:
-    """The MLP's parameters: Glorot-normal weights ``(n_in, n_out)`` and zero biases."""
+    """The MLP's parameters: Glorot-normal weights ``(n_in, n_out)`` and zero biases.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> params = init_mlp(mlp_architecture(V, V, S(3), ch=8, num_layers=1), 0)
+    >>> {k: v['w'].shape for k, v in params.items()}
+    {'layer0': (3, 8), 'readout': (8, 3)}
+    """
     shapes = [*architecture.layers, architecture.readout]
     keys = jax.random.split(as_key(key), len(shapes))
     params = {}
@@ -239,7 +324,14 @@ def init_mlp(architecture: MLPArchitecture, key) -> dict:
 
 
 def mlp_apply(architecture: MLPArchitecture, params: dict, x):
-    """The MLP on ``x`` of shape ``(..., rep_in.size())``: Swish after every hidden layer."""
+    """The MLP on ``x`` of shape ``(..., rep_in.size())``: Swish after every hidden layer.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> arch = mlp_architecture(V, V, S(3), ch=8, num_layers=1)
+    >>> mlp_apply(arch, init_mlp(arch, 0), jnp.ones((2, 3))).shape
+    (2, 3)
+    """
     check_input(x, architecture.rep_in, "MLP")
     for k in range(len(architecture.layers)):
         p = params[f"layer{k}"]
@@ -248,7 +340,11 @@ def mlp_apply(architecture: MLPArchitecture, params: dict, x):
 
 
 def check_stats(ds_stats) -> tuple:
-    """Validate ``Standardize``'s statistics: ``(muin, sin)`` or ``(muin, sin, muout, sout)``."""
+    """Validate ``Standardize``'s statistics: ``(muin, sin)`` or ``(muin, sin, muout, sout)``.
+
+    >>> [s.dtype for s in check_stats(([0.0, 1.0], [1.0, 2.0]))]
+    [dtype('float32'), dtype('float32')]
+    """
     if len(ds_stats) not in (2, 4):
         raise ValueError("ds_stats must be (muin, sin) or (muin, sin, muout, sout)")
     return tuple(np.asarray(s, dtype=np.float32) for s in ds_stats)
@@ -258,6 +354,9 @@ def standardize(apply, ds_stats, x):
     """``apply`` on standardized inputs, its outputs mapped back: what ``Standardize`` does.
 
     Written with operators only, so a front passes its own arrays (JAX or torch) and stats.
+
+    >>> standardize(lambda x: 2 * x, (1.0, 2.0, 0.0, 10.0), np.array([5.0]))
+    array([40.])
     """
     muin, sin = ds_stats[:2]
     y = apply((x - muin) / sin)

@@ -31,6 +31,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.nn.keys import normal
+from emlp_sym.nn.layer_memory import check_layouts, check_parameters
 from emlp_sym.nn.linear import (
     LayerPlan,
     _gather,
@@ -48,7 +49,14 @@ SCALE = 0.1  # as in the reference: keeps the quadratic term small at initializa
 
 @dataclass(frozen=True, eq=False)
 class PairTerm:
-    """One (input type, output type) pair: block indices, the type ``t`` of its part of W."""
+    """One (input type, output type) pair: block indices, the type ``t`` of its part of W.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> all(isinstance(p, PairTerm) for g in plan.by_output for p in g.pairs)
+    True
+    """
 
     i: int  # input block (type a)
     j: int  # output block (type b)
@@ -62,7 +70,14 @@ class PairTerm:
 class OutputGroup(NamedTuple):
     """The features-first ("A") pairs of output block ``j``: one GEMM with coefficients
     ``θ_j = w[offset : offset + K·m_b]`` read as ``(K, m_b)``, ``K = Σ n·m_a`` over ``pairs``
-    (rows are (copy of t, input copy) pairs, pair after pair)."""
+    (rows are (copy of t, input copy) pairs, pair after pair).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> [type(g).__name__ for g in plan.by_output + plan.by_input]
+    ['OutputGroup', 'InputGroup']
+    """
 
     j: int
     offset: int
@@ -73,7 +88,14 @@ class OutputGroup(NamedTuple):
 class InputGroup(NamedTuple):
     """The coefficients-first ("B") pairs of input block ``i``: one GEMM with coefficients
     ``θ_i = w[offset : offset + m_a·width]`` read as ``(m_a, width)``, ``width = Σ m_b·n``
-    over ``pairs`` (columns are (output copy, copy of t) pairs, pair after pair)."""
+    over ``pairs`` (columns are (output copy, copy of t) pairs, pair after pair).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> [(g.i, g.offset, g.width) for g in plan.by_input]
+    [(0, 1, 1)]
+    """
 
     i: int
     offset: int
@@ -84,7 +106,14 @@ class InputGroup(NamedTuple):
 @dataclass(frozen=True, eq=False)
 class BiLinearPlan(LayerPlan):
     """Everything the bilinear layer ``rep_in → rep_out`` needs besides its ``num_weights``
-    coefficients ``w``."""
+    coefficients ``w``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> plan.num_weights
+    2
+    """
 
     by_output: tuple[OutputGroup, ...]
     by_input: tuple[InputGroup, ...]
@@ -113,6 +142,7 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
         for i, bi in enumerate(ins):
             W = monomial_rep(bi.mono, G) >> monomial_rep(bo.mono, G)
             W = W if W.G is not None else W(G)
+            check_layouts(W)  # the s_a·s_b layout of this part of W, before it is built
             (t, _), = W.canonical.terms
             k = index.get(t)
             if not t or k is None:  # scalar part of W (zero, as in the reference), or no input
@@ -139,13 +169,21 @@ def bilinear_plan(rep_in: Rep, rep_out: Rep) -> BiLinearPlan:
             width = sum(outs[p.j].m * p.n for p in group)
             by_input.append(InputGroup(i, off, width, group))
             off += bi.m * width
+    check_parameters("BiLinear", off, rep_in, rep_out)
     return BiLinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True),
                         _gather(rep_out, False), tuple(by_output), tuple(by_input), off)
 
 
 def init_bilinear(plan: BiLinearPlan, key):
     """Initial coefficients from a JAX key (or an int seed): standard normal, float32, as in
-    the reference (the 0.1 scale of the output keeps the quadratic term small)."""
+    the reference (the 0.1 scale of the output keeps the quadratic term small).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> init_bilinear(plan, 0).shape == (plan.num_weights,)
+    True
+    """
     return normal(key, (plan.num_weights,))
 
 
@@ -191,7 +229,14 @@ def _split_input(plan, x):
 
 
 def bilinear_apply(plan: BiLinearPlan, w, x):
-    """``0.1 · W(x) x`` in the user's layouts, for ``x`` of shape ``(..., n_in)``."""
+    """``0.1 · W(x) x`` in the user's layouts, for ``x`` of shape ``(..., n_in)``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> bilinear_apply(plan, init_bilinear(plan, 0), jnp.ones((2, 4))).shape
+    (2, 4)
+    """
     check_input(x, plan.rep_in, "BiLinear")
     batch = x.shape[:-1]
     N, parts = _split_input(plan, x)
@@ -248,7 +293,47 @@ def bilinear_weight(plan: BiLinearPlan, w, x):
 
     The slow, literal form of the layer (what the reference library computes), for
     inspection and for testing :func:`bilinear_apply` against.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> bilinear_weight(plan, init_bilinear(plan, 0), jnp.ones((2, 4))).shape
+    (2, 4, 4)
     """
+    return SCALE * _bilinear_matrix(plan, w, x)
+
+
+def bilinear_weights(rep_out: Rep, rep_in: Rep):
+    """The reference library's ``bilinear_weights(out_rep, in_rep)``.
+
+    Returns:
+        ``(num_weights, weight_fn)``: the number of coefficients of the bilinear layer
+        ``rep_in → rep_out`` and ``weight_fn(w, x)``, the per-example matrix ``W(x)`` of shape
+        ``(*batch, n_out, n_in)`` for ``x`` of shape ``(*batch, n_in)`` (without the layer's
+        0.1 scale: the layer is ``0.1 · W(x) x``, as in the reference). The coefficient
+        layout is this library's (the reference's is its own), shared with ``BiLinear``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> n, W = bilinear_weights(V(SO(3)), (Scalar + 2 * V)(SO(3)))
+    >>> n, W(jnp.ones(n), jnp.ones((4, 7))).shape
+    (2, (4, 3, 7))
+    """
+    plan = bilinear_plan(rep_in, rep_out)
+    n_out, n_in = rep_out.size(), rep_in.size()
+
+    @jax.jit  # one compilation per input shape, instead of one per eager operation
+    def weight_fn(w, x):
+        batch = x.shape[:-1]
+        W = _bilinear_matrix(plan, w, x.reshape(-1, x.shape[-1]))
+        return W.reshape(*batch, n_out, n_in)
+
+    return plan.num_weights, weight_fn
+
+
+def _bilinear_matrix(plan: BiLinearPlan, w, x):
+    """``W(x)`` (``(N, n_out, n_in)``, user layouts): the weight of :func:`bilinear_weight`
+    without its scale."""
     check_input(x, plan.rep_in, "BiLinear")
     N, parts = _split_input(plan, x)
     w = jnp.asarray(w, x.dtype)
@@ -283,4 +368,4 @@ def bilinear_weight(plan: BiLinearPlan, w, x):
         W = W[:, plan.out_gather]
     if plan.in_gather is not None:
         W = W[:, :, np.argsort(plan.in_gather)]
-    return SCALE * W
+    return W

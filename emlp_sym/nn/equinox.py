@@ -53,6 +53,10 @@ class Static:
 
     Equinox puts static fields in the pytree structure, which ``eqx.filter_jit`` hashes on
     every call; this keeps that hash O(1) whatever the value holds (reps, NumPy arrays).
+
+    >>> s = Static([1, 2, 3])
+    >>> s, s.value, hash(s) == hash(Static([1, 2, 3]))  # hashed by identity
+    (Static(list), [1, 2, 3], False)
     """
 
     __slots__ = ("value",)
@@ -78,7 +82,15 @@ class _RepsFromPlan:
 
 class Linear(_RepsFromPlan, eqx.Module):
     """Equivariant linear layer ``rep_in → rep_out``: ``w`` holds the coefficients in the
-    equivariant basis, ``b`` those of the invariant bias (flat float32 vectors)."""
+    equivariant basis, ``b`` those of the invariant bias (flat float32 vectors).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = Linear(V(SO(3)), (Scalar + V)(SO(3)), key=jax.random.key(0))
+    >>> layer(jnp.ones(3)).shape, jax.vmap(layer)(jnp.ones((2, 3))).shape
+    ((4,), (2, 4))
+    """
 
     w: jax.Array
     b: jax.Array
@@ -99,7 +111,15 @@ class Linear(_RepsFromPlan, eqx.Module):
 
 
 class BiLinear(_RepsFromPlan, eqx.Module):
-    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x`` (coefficients ``w``)."""
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x`` (coefficients ``w``).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = BiLinear((Scalar + V)(SO(3)), V(SO(3)), key=jax.random.key(0))
+    >>> layer(jnp.ones(4)).shape
+    (3,)
+    """
 
     w: jax.Array
     plan: bl.BiLinearPlan = eqx.field(static=True, repr=False)
@@ -119,7 +139,15 @@ class BiLinear(_RepsFromPlan, eqx.Module):
 
 
 class GatedNonlinearity(eqx.Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> act = GatedNonlinearity(V(SO(3)))  # input: V and its gate scalar
+    >>> act(jnp.ones(4)).shape
+    (3,)
+    """
 
     plan: GatePlan = eqx.field(static=True, repr=False)
 
@@ -136,7 +164,16 @@ class GatedNonlinearity(eqx.Module):
 
 
 class EMLPBlock(eqx.Module):
-    """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity."""
+    """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> from emlp_sym.nn import uniform_rep
+    >>> block = EMLPBlock(V(SO(3)), uniform_rep(16, SO(3)), key=jax.random.key(0))
+    >>> block(jnp.ones(3)).shape
+    (16,)
+    """
 
     linear: Linear
     bilinear: BiLinear
@@ -162,6 +199,14 @@ class EMLP(eqx.Module):
     ``dataset.rep_in``); ``ch`` the hidden width (an int, spread by :func:`uniform_rep`), a
     rep, or a list of them, one per hidden layer. ``key`` (keyword-only) is a JAX key or an
     int seed; the parameters equal the core's ``init_emlp(plan, key)``.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> import equinox as eqx
+    >>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(0))
+    >>> eqx.filter_jit(lambda m, x: jax.vmap(m)(x))(model, jnp.ones((2, 4))).shape
+    (2, 9)
     """
 
     blocks: tuple[EMLPBlock, ...]
@@ -198,7 +243,15 @@ class MLP(eqx.Module):
     Swish between them. Initial parameters are the core's ``init_mlp(architecture, key)``
     (Glorot-normal weights, zero biases), not ``eqx.nn.Linear``'s default draw, so the same
     key gives the same MLP in every front. ``eqx.nn.Linear`` holds ``weight`` as
-    ``(n_out, n_in)``: :func:`export_params` transposes it to the core's ``(n_in, n_out)``."""
+    ``(n_out, n_in)``: :func:`export_params` transposes it to the core's ``(n_in, n_out)``.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=2, key=jax.random.key(0))
+    >>> model(jnp.ones(4)).shape
+    (9,)
+    """
 
     layers: tuple
     readout: eqx.nn.Linear
@@ -245,6 +298,15 @@ class Standardize(eqx.Module):
     ``__call__`` reads them through ``jax.lax.stop_gradient``, so their gradient is zero and
     Adam leaves them as they are. With decoupled weight decay (``optax.adamw``) mask them out
     (``optax.masked``); :func:`export_params` leaves them out.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> import numpy as np
+    >>> stats = (np.zeros(4), np.full(4, 2.0), np.zeros(9), np.ones(9))
+    >>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(0))
+    >>> Standardize(model, stats)(jnp.ones(4)).shape
+    (9,)
     """
 
     model: eqx.Module
@@ -302,7 +364,15 @@ def _leaves(slots: dict, prefix=()):
 
 def export_params(model) -> dict:
     """The model's parameters as the core's tree of NumPy arrays (``emlp_sym.nn.save_params``
-    writes it; any front's ``import_params`` reads it)."""
+    writes it; any front's ``import_params`` reads it).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(0))
+    >>> sorted(export_params(model)), sorted(export_params(model)["readout"])
+    (['block0', 'readout'], ['b', 'w'])
+    """
     return map_params(lambda s: np.asarray(s[0](model)).T if s[1] else np.asarray(s[0](model)),
                       _slots(model))
 
@@ -311,6 +381,15 @@ def import_params(model, params):
     """A copy of ``model`` holding the core parameter tree ``params`` (from any front).
 
     Raises a ``ValueError`` naming every missing, extra or misshapen entry.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> a = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(0))
+    >>> b = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, key=jax.random.key(1))
+    >>> b = import_params(b, export_params(a))
+    >>> bool((a(jnp.ones(4)) == b(jnp.ones(4))).all())
+    True
     """
     slots = list(_leaves(_slots(model)))
     check_params(export_params(model), params)

@@ -24,7 +24,13 @@ from emlp_sym.reps.expr import Rep
 
 class GateSegment(NamedTuple):
     """``m`` copies of one type of size ``s`` at canonical ``start``; gated by the scalars
-    ``gate, gate + 1, ...`` (one per copy), or by themselves (Swish) when ``gate`` is -1."""
+    ``gate, gate + 1, ...`` (one per copy), or by themselves (Swish) when ``gate`` is -1.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> gate_plan((2 * Scalar + V)(SO(3))).segments
+    (GateSegment(start=0, m=2, s=1, gate=-1), GateSegment(start=2, m=1, s=3, gate=0))
+    """
 
     start: int
     m: int
@@ -34,7 +40,14 @@ class GateSegment(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class GatePlan:
-    """What the gated nonlinearity of ``rep`` needs: input ``gated(rep)``, output ``rep``."""
+    """What the gated nonlinearity of ``rep`` needs: input ``gated(rep)``, output ``rep``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> plan = gate_plan((Scalar + 2 * V)(SO(3)))
+    >>> plan.size, plan.n_gates  # 7 values, one gate scalar per copy of V
+    (7, 2)
+    """
 
     rep: Rep
     size: int  # rep.size()
@@ -66,7 +79,16 @@ def gate_plan(rep: Rep) -> GatePlan:
 
 
 def gated_nonlinearity(plan: GatePlan, x):
-    """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``."""
+    """Apply the gates: ``x`` is ``(..., size + n_gates)``, the result ``(..., size)``.
+
+    >>> import numpy as np
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> plan = gate_plan(V(SO(3)))
+    >>> x = np.array([1.0, 2.0, 3.0, 0.0])  # the vector, then its gate scalar (sigmoid(0) = 0.5)
+    >>> gated_nonlinearity(plan, x)
+    Array([0.5, 1. , 1.5], dtype=float32)
+    """
     if x.ndim < 1 or x.shape[-1] != plan.size + plan.n_gates:
         raise ValueError(
             f"GatedNonlinearity expects gated({plan.rep}) inputs (last dimension "

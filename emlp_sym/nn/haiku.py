@@ -70,7 +70,17 @@ class Linear(_Module):
     """Equivariant linear layer ``rep_in → rep_out``: parameters ``w`` (coefficients in the
     equivariant basis, normal with ``plan.weight_std``) and ``b`` (invariant bias
     coefficients, ``uniform(0, plan.bias_scale)``). ``plan``: the layer's plan, if you have
-    it (otherwise it is built, or taken from the cache)."""
+    it (otherwise it is built, or taken from the cache).
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: Linear(V(SO(3)), (Scalar + V)(SO(3)))(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 3)))
+    >>> net.apply(params, jnp.ones((2, 3))).shape, {k: v.shape for k, v in params["linear"].items()}
+    ((2, 4), {'w': (1,), 'b': (1,)})
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None, *, plan=None):
         super().__init__(name=name)
@@ -88,7 +98,17 @@ class Linear(_Module):
 
 class BiLinear(_Module):
     """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``: parameter ``w``, standard
-    normal."""
+    normal.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: BiLinear((Scalar + V)(SO(3)), V(SO(3)))(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> net.apply(params, jnp.ones((2, 4))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None, *, plan=None):
         super().__init__(name=name)
@@ -102,7 +122,15 @@ class BiLinear(_Module):
 
 
 class GatedNonlinearity(_Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters).
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> act = hk.without_apply_rng(hk.transform(lambda x: GatedNonlinearity(V(SO(3)))(x)))
+    >>> act.apply(act.init(None, jnp.ones((2, 4))), jnp.ones((2, 4))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep: Rep, name: str | None = None, *, plan=None):
         super().__init__(name=name)
@@ -115,7 +143,18 @@ class GatedNonlinearity(_Module):
 
 class EMLPBlock(_Module):
     """G-linear map, bilinear layer with a shortcut, and gated nonlinearity; children
-    ``linear`` and ``bilinear`` (and ``gates``, without parameters)."""
+    ``linear`` and ``bilinear`` (and ``gates``, without parameters).
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> from emlp_sym.nn import uniform_rep
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: EMLPBlock(V(SO(3)), uniform_rep(16, SO(3)))(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 3)))
+    >>> net.apply(params, jnp.ones((2, 3))).shape
+    (2, 16)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, name: str | None = None):
         super().__init__(name=name)
@@ -134,7 +173,17 @@ class EMLPBlock(_Module):
 class EMLP(_Module):
     """Equivariant MLP: ``num_layers`` EMLP blocks (``block0``, ...) then an equivariant
     linear ``readout``. ``ch``: an int width (spread by :func:`uniform_rep`), a
-    representation, or a list of them, one per hidden layer."""
+    representation, or a list of them, one per hidden layer.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> jax.jit(net.apply)(params, jnp.ones((2, 4))).shape
+    (2, 9)
+    """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
                  name: str | None = None):
@@ -154,7 +203,17 @@ class EMLP(_Module):
 class MLP(_Module):
     """The non-equivariant baseline with the EMLP's signature: ``hk.Linear`` layers
     ``layer0``, ... (Glorot-normal ``w`` of shape ``(n_in, n_out)``, zero ``b``) with Swish
-    between them, then ``readout``."""
+    between them, then ``readout``.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=2)(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> net.apply(params, jnp.ones((2, 4))).shape
+    (2, 9)
+    """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
                  name: str | None = None):
@@ -176,7 +235,19 @@ class MLP(_Module):
 class Standardize(_Module):
     """Wrap a model to standardize inputs (and un-standardize outputs) with dataset stats
     ``(muin, sin)`` or ``(muin, sin, muout, sout)``. Build the model first and pass it in:
-    ``Standardize(EMLP(...), stats)(x)``; its parameters keep the model's names."""
+    ``Standardize(EMLP(...), stats)(x)``; its parameters keep the model's names.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> import numpy as np
+    >>> stats = (np.zeros(4), np.full(4, 2.0), np.zeros(9), np.ones(9))
+    >>> net = hk.without_apply_rng(hk.transform(lambda x: Standardize(
+    ...     EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1), stats)(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> net.apply(params, jnp.ones((2, 4))).shape
+    (2, 9)
+    """
 
     def __init__(self, model, ds_stats, name: str | None = None):
         super().__init__(name=name)
@@ -226,6 +297,15 @@ def export_params(params: Mapping, root: str | None = None) -> dict:
     ``root`` is the model's module path (``"emlp"``, or ``"net/~/emlp"`` for a model inside
     your own module); by default the common prefix of all module paths. With ``root`` given,
     modules outside it are left out.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((1, 4)))
+    >>> sorted(export_params(params))  # the module paths without Haiku's "emlp/~/"
+    ['block0', 'readout']
     """
     if not params:
         return {}
@@ -254,6 +334,16 @@ def import_params(params: Mapping | None, core: Mapping, root: str | None = None
     ``root`` are kept. ``params=None`` builds the dict from ``core`` alone, unchecked, under
     ``root`` (default ``"mlp"`` if the readout weight is a matrix, else ``"emlp"``).
     Returns a new dict; Haiku's parameters are immutable.
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(
+    ...     lambda x: EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)(x)))
+    >>> a = net.init(jax.random.key(0), jnp.ones((1, 4)))
+    >>> b = import_params(net.init(jax.random.key(1), jnp.ones((1, 4))), export_params(a))
+    >>> bool((net.apply(a, jnp.ones((1, 4))) == net.apply(b, jnp.ones((1, 4)))).all())
+    True
     """
     if params is not None:
         root = _infer_root(list(params)) if root is None else root

@@ -24,6 +24,12 @@ import numpy as np
 
 from emlp_sym.errors import RepError, ShapeError
 from emlp_sym.nn.keys import as_key, normal, uniform
+from emlp_sym.nn.layer_memory import (
+    BasisBudget,
+    check_dense_weight,
+    check_layouts,
+    check_parameters,
+)
 from emlp_sym.nn.permute import permute_last
 from emlp_sym.nn.plan_cache import cached_plan
 from emlp_sym.reps.atoms import monomial_size
@@ -34,7 +40,14 @@ from emlp_sym.solvers import equivariant_basis
 
 @dataclass(frozen=True)
 class TypeBlock:
-    """``m`` copies of one monomial type of size ``s``, starting at canonical ``start``."""
+    """``m`` copies of one monomial type of size ``s``, starting at canonical ``start``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> block = linear_plan(V(S(3)), (V**2)(S(3))).out_blocks[0]
+    >>> block.start, block.m, block.s
+    (0, 1, 9)
+    """
 
     mono: tuple
     start: int
@@ -64,7 +77,14 @@ def _real(Q: np.ndarray, what: str) -> np.ndarray:
 
 
 def hom_basis(a: tuple, b: tuple, G) -> np.ndarray:
-    """Basis of equivariant maps from type ``a`` to type ``b``: shape ``(r, s_b, s_a)``."""
+    """Basis of equivariant maps from type ``a`` to type ``b``: shape ``(r, s_b, s_a)``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> rep = V(S(3))
+    >>> hom_basis(rep.canonical.terms[0][0], rep.canonical.terms[0][0], S(3)).shape
+    (2, 3, 3)
+    """
     return _hom_basis(a, b, G)
 
 
@@ -83,11 +103,19 @@ def _check_bound(rep, name):
 
 
 def type_blocks(rep_in: Rep, rep_out: Rep):
-    """Validate a layer's reps; return their group and canonical type blocks."""
+    """Validate a layer's reps; return their group and canonical type blocks.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> group, in_blocks, out_blocks = type_blocks(V(S(3)), V(S(3)))
+    >>> print(group, len(in_blocks), len(out_blocks))
+    S(3) 1 1
+    """
     _check_bound(rep_in, "rep_in")
     _check_bound(rep_out, "rep_out")
     if rep_in.G != rep_out.G:
         raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
+    check_layouts(rep_in, rep_out)  # ResourceError before an n-sized layout is built
     return rep_in.G, _blocks(rep_in), _blocks(rep_out)
 
 
@@ -95,7 +123,14 @@ def type_blocks(rep_in: Rep, rep_out: Rep):
 @dataclass(frozen=True, eq=False)
 class LayerPlan:
     """What every layer between two reps knows: the reps, their canonical type blocks, and
-    the gathers between user and canonical layouts (None where the layout is canonical)."""
+    the gathers between user and canonical layouts (None where the layout is canonical).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), (2 * V)(S(3)))
+    >>> isinstance(plan, LayerPlan), plan.out_gather is None
+    (True, True)
+    """
 
     rep_in: Rep
     rep_out: Rep
@@ -107,7 +142,13 @@ class LayerPlan:
 
 class WeightTerm(NamedTuple):
     """The maps from input block ``i`` (type a) to output block ``j`` (type b): coefficients
-    ``w[offset : offset + r·m_b·m_a]``, read as ``(r, m_b, m_a)``, against ``basis``."""
+    ``w[offset : offset + r·m_b·m_a]``, read as ``(r, m_b, m_a)``, against ``basis``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> [(t.i, t.j, t.basis.shape) for t in linear_plan(V(S(3)), V(S(3))).weight_terms]
+    [(0, 0, (2, 3, 3))]
+    """
 
     i: int
     j: int
@@ -117,7 +158,13 @@ class WeightTerm(NamedTuple):
 
 class BiasTerm(NamedTuple):
     """The invariant bias of output block ``j``: ``b[offset : offset + m_b·r]``, read as
-    ``(m_b, r)``, against ``basis``."""
+    ``(m_b, r)``, against ``basis``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> [(t.j, t.basis.shape) for t in linear_plan(V(S(3)), V(S(3))).bias_terms]
+    [(0, (3, 1))]
+    """
 
     j: int
     offset: int
@@ -127,7 +174,14 @@ class BiasTerm(NamedTuple):
 @dataclass(frozen=True, eq=False)
 class LinearPlan(LayerPlan):
     """Everything an equivariant ``rep_in → rep_out`` linear map needs besides parameters:
-    ``w`` (``num_weights`` coefficients) and ``b`` (``num_biases``)."""
+    ``w`` (``num_weights`` coefficients) and ``b`` (``num_biases``).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), V(S(3)))
+    >>> plan.num_weights, plan.num_biases
+    (2, 1)
+    """
 
     weight_terms: tuple[WeightTerm, ...]
     bias_terms: tuple[BiasTerm, ...]
@@ -156,10 +210,13 @@ def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
     (2, 1)
     """
     G, ins, outs = type_blocks(rep_in, rep_out)
+    check_dense_weight("Linear", ins, outs, rep_in, rep_out)  # before solving anything
+    bases = BasisBudget("Linear", rep_in, rep_out)
     weight_terms, off = [], 0
     for j, bo in enumerate(outs):
         for i, bi in enumerate(ins):
             B = hom_basis(bi.mono, bo.mono, G)
+            bases.add(B)
             if len(B):
                 weight_terms.append(WeightTerm(i, j, off, B))
                 off += len(B) * bo.m * bi.m
@@ -169,6 +226,7 @@ def linear_plan(rep_in: Rep, rep_out: Rep) -> LinearPlan:
         if Q.shape[1]:
             bias_terms.append(BiasTerm(j, boff, Q))
             boff += Q.shape[1] * bo.m
+    check_parameters("Linear", off + boff, rep_in, rep_out)
     return LinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True), _gather(rep_out, False),
                       tuple(weight_terms), tuple(bias_terms), off, boff)
 
@@ -181,6 +239,12 @@ def init_linear(plan: LinearPlan, key):
     the equivariant subspace. In an orthonormal basis of that subspace the projected
     coefficients are again iid with that variance, which is what we draw directly (our bases
     ``e_ji ⊗ B_k`` are orthonormal). Bias coefficients are ``uniform(0, 1)/√n_out``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> w, b = init_linear(linear_plan(V(S(3)), V(S(3))), 0)
+    >>> w.shape, b.shape, w.dtype
+    ((2,), (1,), dtype('float32'))
     """
     kw, kb = jax.random.split(as_key(key))
     return (normal(kw, (plan.num_weights,), plan.weight_std),
@@ -216,12 +280,28 @@ def _dense_matrix(plan: LinearPlan, w, out_idx, in_idx) -> jnp.ndarray:
 
 
 def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
-    """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients."""
+    """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), V(S(3)))
+    >>> W = linear_weight(plan, jnp.array([1.0, 0.0]))
+    >>> W.shape, bool(jnp.allclose(W, W[0, 0] * jnp.eye(3)))
+    ((3, 3), True)
+    """
     return _dense_matrix(plan, w, range(len(plan.out_blocks)), range(len(plan.in_blocks)))
 
 
 def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
-    """The bias vector in canonical layout."""
+    """The bias vector in canonical layout.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), V(S(3)))
+    >>> b = linear_bias(plan, jnp.array([2.0]))
+    >>> b.shape, bool(jnp.all(b == b[0]))
+    ((3,), True)
+    """
     pieces = []
     terms = {t.j: t for t in plan.bias_terms}
     for j, bo in enumerate(plan.out_blocks):
@@ -235,6 +315,16 @@ def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
 
 
 def check_input(x, rep: Rep, layer: str):
+    """Raise :class:`~emlp_sym.errors.ShapeError` unless ``x``'s last axis is ``rep.size()``.
+
+    >>> import numpy as np
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> check_input(np.ones((2, 4)), V(S(3)), "Linear")
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.ShapeError: Linear expects inputs of rep V (last dimension 3), got shape (2, 4)
+    """
     if x.ndim < 1 or x.shape[-1] != rep.size():
         raise ShapeError(
             f"{layer} expects inputs of rep {rep} (last dimension {rep.size()}), "
@@ -244,7 +334,15 @@ def check_input(x, rep: Rep, layer: str):
 
 def split_blocks(plan: LayerPlan, x):
     """``x`` of shape ``(..., n_in)`` in canonical layout, cut into one ``(N, m·s)`` array per
-    input type block; also returns ``N``, the number of examples."""
+    input type block; also returns ``N``, the number of examples.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan((V + V**2)(S(3)), V(S(3)))
+    >>> N, pieces = split_blocks(plan, jnp.ones((5, 12)))
+    >>> [p.shape for p in pieces], N
+    ([(5, 3), (5, 9)], 5)
+    """
     N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
     xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
     # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
@@ -254,7 +352,14 @@ def split_blocks(plan: LayerPlan, x):
 
 def join_blocks(plan: LayerPlan, pieces, N: int, dtype):
     """The outputs' counterpart: ``pieces[j]`` (``(N, m·s)``, or None for zeros) per output
-    block, concatenated in canonical layout, ``(N, n_out)``."""
+    block, concatenated in canonical layout, ``(N, n_out)``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), V(S(3)))
+    >>> join_blocks(plan, [None], 2, jnp.float32).shape
+    (2, 3)
+    """
     return _concat([v if v is not None else jnp.zeros((N, bo.m * bo.s), dtype)
                     for v, bo in zip(pieces, plan.out_blocks, strict=True)], 1, (N, 0), dtype)
 
@@ -269,6 +374,13 @@ def linear_apply(plan: LinearPlan, w, b, x):
     inputs are mapped to ``r`` coefficients per output copy, then lifted. For the seed's hidden
     layer that is 98k multiply-adds per example instead of the dense 166k; the zero blocks
     between types with no equivariant maps (``V⁰ → V``) cost nothing.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(S(3)), V(S(3)))
+    >>> w, b = init_linear(plan, 0)
+    >>> linear_apply(plan, w, b, jnp.ones((4, 3))).shape
+    (4, 3)
     """
     check_input(x, plan.rep_in, "Linear")
     dtype = x.dtype
@@ -329,7 +441,14 @@ def _concat(arrays, axis, empty_shape=None, dtype=None):
 
 
 def dense_weight(plan: LinearPlan, w) -> jnp.ndarray:
-    """The weight matrix in the *user's* layouts (for inspection and tests)."""
+    """The weight matrix in the *user's* layouts (for inspection and tests).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan((V + V**0)(S(3)), V(S(3)))
+    >>> dense_weight(plan, init_linear(plan, 0)[0]).shape
+    (3, 4)
+    """
     W = linear_weight(plan, w)
     if plan.out_gather is not None:
         W = W[plan.out_gather]

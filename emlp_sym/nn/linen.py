@@ -67,6 +67,16 @@ class Linear(nn.Module):
 
     Parameters: ``w`` (``plan.num_weights`` coefficients in the equivariant basis) and ``b``
     (``plan.num_biases``). Input ``(..., rep_in.size())``, output ``(..., rep_out.size())``.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = Linear(V(SO(3)), (Scalar + V)(SO(3)))
+    >>> variables = layer.init(jax.random.key(0), jnp.ones((2, 3)))
+    >>> layer.apply(variables, jnp.ones((2, 3))).shape
+    (2, 4)
+    >>> layer.apply(variables, method="weight").shape  # the dense weight
+    (4, 3)
     """
 
     rep_in: Rep
@@ -90,7 +100,16 @@ class Linear(nn.Module):
 
 
 class BiLinear(nn.Module):
-    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``; parameter ``w``."""
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``; parameter ``w``.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = BiLinear((Scalar + V)(SO(3)), V(SO(3)))
+    >>> variables = layer.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> layer.apply(variables, jnp.ones((2, 4))).shape
+    (2, 3)
+    """
 
     rep_in: Rep
     rep_out: Rep
@@ -112,7 +131,15 @@ class BiLinear(nn.Module):
 
 
 class GatedNonlinearity(nn.Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep``; no parameters."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep``; no parameters.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> act = GatedNonlinearity(V(SO(3)))  # input: V and its gate scalar
+    >>> act.apply({}, jnp.ones((2, 4))).shape
+    (2, 3)
+    """
 
     rep: Rep
 
@@ -128,6 +155,15 @@ class EMLPBlock(nn.Module):
     """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity.
 
     Submodules ``linear`` and ``bilinear`` (the core tree's names).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> from emlp_sym.nn import uniform_rep
+    >>> block = EMLPBlock(V(SO(3)), uniform_rep(16, SO(3)))
+    >>> variables = block.init(jax.random.key(0), jnp.ones((2, 3)))
+    >>> block.apply(variables, jnp.ones((2, 3))).shape, sorted(variables["params"])
+    ((2, 16), ['bilinear', 'linear'])
     """
 
     rep_in: Rep
@@ -152,6 +188,14 @@ class EMLP(nn.Module):
     ``rep_in``/``rep_out`` may be unbound (``V**2``) or functions of the group, as the seed
     passes them; ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a rep,
     or a sequence of them, one per hidden layer (a list is stored as a tuple).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+    >>> variables = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> jax.jit(net.apply)(variables, jnp.ones((2, 4))).shape
+    (2, 9)
     """
 
     rep_in: Any
@@ -181,7 +225,16 @@ class EMLP(nn.Module):
 
 class MLP(nn.Module):
     """The non-equivariant baseline with the EMLP's fields: ``nn.Dense`` layers ``layer0``,
-    ..., ``readout`` with Swish between them (Glorot-normal kernels, zero biases)."""
+    ..., ``readout`` with Swish between them (Glorot-normal kernels, zero biases).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=2)
+    >>> variables = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> net.apply(variables, jnp.ones((2, 4))).shape, sorted(variables["params"])
+    ((2, 9), ['layer0', 'layer1', 'readout'])
+    """
 
     rep_in: Any
     rep_out: Any
@@ -221,6 +274,16 @@ class Standardize(nn.Module):
     ``trainset.stats``); it is stored as nested tuples of floats, so the module stays hashable
     and the statistics are constants of the compiled function, not parameters. The wrapped
     model shares this module's scope: the parameters are exactly ``model``'s.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> import numpy as np
+    >>> stats = (np.zeros(4), np.full(4, 2.0), np.zeros(9), np.ones(9))
+    >>> net = Standardize(EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1), stats)
+    >>> variables = net.init(jax.random.key(0), jnp.ones((2, 4)))
+    >>> net.apply(variables, jnp.ones((2, 4))).shape
+    (2, 9)
     """
 
     model: nn.Module
@@ -270,6 +333,14 @@ def export_params(variables) -> dict:
 
     The ``nn.Dense`` layers' ``kernel``/``bias`` become ``w``/``b``; everything else is
     already named as in the core.
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+    >>> params = export_params(net.init(jax.random.key(0), jnp.ones((1, 4))))
+    >>> {k: v.shape for k, v in params["layer0"].items()}  # kernel/bias renamed w/b
+    {'w': (4, 16), 'b': (16,)}
     """
     return _core_tree(variables, np.asarray)
 
@@ -283,6 +354,15 @@ def import_params(variables, params) -> dict:
     dtypes and other collections. With ``variables=None`` the tree is converted unchecked; a
     2-D ``w`` (a dense layer) becomes ``kernel``/``bias``. Nothing is modified in place
     (linen variables are values).
+
+    >>> import jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+    >>> a = net.init(jax.random.key(0), jnp.ones((1, 4)))
+    >>> b = import_params(net.init(jax.random.key(1), jnp.ones((1, 4))), export_params(a))
+    >>> bool((net.apply(a, jnp.ones((1, 4))) == net.apply(b, jnp.ones((1, 4)))).all())
+    True
     """
     if variables is None:
         def convert(tree):

@@ -64,7 +64,12 @@ def _apply_patches() -> None:
 
 
 def ensure_objax() -> ModuleType:
-    """Return the ``objax`` module, patched to run on the installed JAX (idempotent)."""
+    """Return the ``objax`` module, patched to run on the installed JAX (idempotent).
+
+    >>> objax = ensure_objax()
+    >>> objax.__name__, ensure_objax() is objax
+    ('objax', True)
+    """
     global _objax
     if _objax is not None:  # fast path: already patched and imported
         return _objax

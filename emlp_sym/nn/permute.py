@@ -18,7 +18,11 @@ MAX_RUNS = 32  # beyond this, one gather beats many small slices
 
 
 def runs(perm) -> list[tuple[int, int]]:
-    """``perm`` as maximal runs ``(source start, length)`` of consecutive source indices."""
+    """``perm`` as maximal runs ``(source start, length)`` of consecutive source indices.
+
+    >>> runs([3, 4, 0, 1, 2])
+    [(3, 2), (0, 3)]
+    """
     perm = np.asarray(perm)
     if perm.size == 0:
         return []
@@ -29,7 +33,12 @@ def runs(perm) -> list[tuple[int, int]]:
 
 
 def permute_last(x, perm):
-    """``x[..., perm]``; ``perm`` is a permutation of the last axis, or None for identity."""
+    """``x[..., perm]``; ``perm`` is a permutation of the last axis, or None for identity.
+
+    >>> import numpy as np
+    >>> permute_last(np.arange(5.0), np.array([3, 4, 0, 1, 2]))
+    Array([3., 4., 0., 1., 2.], dtype=float32)
+    """
     if perm is None:
         return x
     pieces_in_order = runs(perm)

@@ -17,6 +17,12 @@ _caches: list[dict] = []
 
 
 class CacheInfo(NamedTuple):
+    """How a :func:`cached_plan` function's cache is used.
+
+    >>> CacheInfo(misses=2, size=2)
+    CacheInfo(misses=2, size=2)
+    """
+
     misses: int  # calls that built a new value
     size: int  # values held
 
@@ -25,7 +31,16 @@ def cached_plan(make):
     """Memoize ``make`` (a plan or architecture function) on its arguments, each rep keyed
     together with its group. Calls with an unhashable argument (a list ``ch``, a user rep
     without ``__hash__``) are built every time; errors are never cached, so the function's
-    own validation still names what is wrong."""
+    own validation still names what is wrong.
+
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import SO
+    >>> size = cached_plan(lambda rep: rep.size())
+    >>> size(V(SO(3))), size(V(SO(3))), size(V(SO(2)))
+    (3, 3, 2)
+    >>> size.cache_info()
+    CacheInfo(misses=2, size=2)
+    """
     cache: dict = {}
     misses = 0
     _caches.append(cache)
@@ -49,7 +64,10 @@ def cached_plan(make):
 
 
 def clear_caches() -> None:
-    """Forget every plan and basis: the next model is built cold."""
+    """Forget every plan and basis: the next model is built cold.
+
+    >>> clear_caches()
+    """
     from emlp_sym.nn.linear import _hom_basis
     from emlp_sym.solvers import clear_caches as clear_solver_caches
 

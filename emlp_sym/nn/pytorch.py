@@ -78,7 +78,15 @@ def _sizes(blocks) -> list[int]:
 class Linear(nn.Module):
     """Equivariant linear layer ``rep_in → rep_out``. ``w`` and ``b`` are the coefficients of
     the weight and bias in their equivariant bases (the core's ``LinearPlan``); the forward pass
-    builds the dense weight from them and applies it with ``F.linear``."""
+    builds the dense weight from them and applies it with ``F.linear``.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = Linear(V(SO(3)), (Scalar + V)(SO(3)))
+    >>> layer(torch.ones(2, 3)).shape, layer.w.shape, layer.b.shape
+    (torch.Size([2, 4]), torch.Size([1]), torch.Size([1]))
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
         super().__init__()
@@ -120,7 +128,15 @@ class Linear(nn.Module):
 
 class BiLinear(nn.Module):
     """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``; ``w`` in the core's
-    ``BiLinearPlan`` layout, so parameters travel between fronts."""
+    ``BiLinearPlan`` layout, so parameters travel between fronts.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> layer = BiLinear((Scalar + V)(SO(3)), V(SO(3)))
+    >>> layer(torch.ones(2, 4)).shape
+    torch.Size([2, 3])
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
         super().__init__()
@@ -156,7 +172,16 @@ class BiLinear(nn.Module):
 
 
 class GatedNonlinearity(nn.Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters).
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> from emlp_sym.nn import gated
+    >>> act = GatedNonlinearity(V(SO(3)))
+    >>> gated(V(SO(3))).size(), act(torch.ones(2, 4)).shape
+    (4, torch.Size([2, 3]))
+    """
 
     def __init__(self, rep: Rep):
         super().__init__()
@@ -181,7 +206,16 @@ class GatedNonlinearity(nn.Module):
 
 
 class EMLPBlock(nn.Module):
-    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity."""
+    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> from emlp_sym.nn import uniform_rep
+    >>> block = EMLPBlock(V(SO(3)), uniform_rep(16, SO(3)))
+    >>> block(torch.ones(2, 3)).shape
+    torch.Size([2, 16])
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
         super().__init__()
@@ -202,6 +236,14 @@ class EMLP(nn.Sequential):
     ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation, or a
     list of them, one per hidden layer; ``rep_in`` / ``rep_out`` may be unbound (``V**2``) or
     functions of the group (``ds.rep_in``), as in the seed.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> seeded = torch.Generator().manual_seed(0)
+    >>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, generator=seeded)
+    >>> model(torch.ones(2, 4)).shape, [name for name, _ in model.named_children()]
+    (torch.Size([2, 9]), ['block0', 'readout'])
     """
 
     def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
@@ -216,7 +258,15 @@ class EMLP(nn.Sequential):
 
 class MLP(nn.Sequential):
     """The non-equivariant baseline with the EMLP's signature: ``torch.nn.Linear`` layers
-    ``layer0``, ``layer1``, ... each followed by Swish (``act0``, ...), then ``readout``."""
+    ``layer0``, ``layer1``, ... each followed by Swish (``act0``, ...), then ``readout``.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=2)
+    >>> model(torch.ones(2, 4)).shape
+    torch.Size([2, 9])
+    """
 
     def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
                  generator: Generator | None = None):
@@ -248,6 +298,15 @@ class Standardize(nn.Module):
 
     ``ds_stats`` is ``(muin, sin)`` or ``(muin, sin, muout, sout)``, kept as buffers (saved in
     ``state_dict()``, as ``BatchNorm`` keeps its statistics).
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> import numpy as np
+    >>> stats = (np.zeros(4), np.full(4, 2.0), np.zeros(9), np.ones(9))
+    >>> model = Standardize(EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1), stats)
+    >>> model(torch.ones(2, 4)).shape
+    torch.Size([2, 9])
     """
 
     def __init__(self, model: nn.Module, ds_stats):
@@ -283,7 +342,15 @@ def _leaves(obj):
 
 def export_params(obj) -> dict:
     """The model's parameters as the core's tree of NumPy arrays (``emlp_sym.nn.save_params``
-    writes it; every front's ``import_params`` reads it)."""
+    writes it; every front's ``import_params`` reads it).
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> params = export_params(Linear(V(SO(3)), V(SO(3))))
+    >>> {k: v.shape for k, v in params.items()}
+    {'w': (1,), 'b': (0,)}
+    """
     flat = {}
     for path, p, transposed in _leaves(obj):
         a = p.detach().cpu().numpy()
@@ -293,7 +360,16 @@ def export_params(obj) -> dict:
 
 def import_params(obj, params):
     """Load a core parameter tree (saved by any front) into ``obj`` in place; returns ``obj``.
-    Raises a ``ValueError`` naming every missing, extra or misshapen entry."""
+    Raises a ``ValueError`` naming every missing, extra or misshapen entry.
+
+    >>> import torch
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> a, b = Linear(V(SO(3)), V(SO(3))), Linear(V(SO(3)), V(SO(3)))
+    >>> _ = import_params(b, export_params(a))
+    >>> bool(torch.equal(a.w, b.w))
+    True
+    """
     check_params(export_params(obj), params)
     flat = flatten_params(params)
     with torch.no_grad():

@@ -45,7 +45,14 @@ LIE_FAMILIES = ("SO", "O", "SO13", "SO13p", "O13", "SO11p", "Sp", "SU", "U", "SL
 
 @st.composite
 def groups(draw, families=REAL_FAMILIES, max_d: int = 6):
-    """A group from the named families with base dimension at most ``max_d``."""
+    """A group from the named families with base dimension at most ``max_d``.
+
+    ``hypothesis.find`` gives the simplest draw that meets a condition:
+
+    >>> from hypothesis import find
+    >>> find(groups(families=("S", "Z")), lambda G: G.d >= 4)
+    S(4)
+    """
     options = []
     for name in families:
         ctor, params = FAMILIES[name]
@@ -61,7 +68,12 @@ def groups(draw, families=REAL_FAMILIES, max_d: int = 6):
 
 
 def rep_trees(max_leaves: int = 4):
-    """Unbound representation expression trees over ``V``, ``V*`` and ``V⁰``."""
+    """Unbound representation expression trees over ``V``, ``V*`` and ``V⁰``.
+
+    >>> from hypothesis import find
+    >>> find(rep_trees(), lambda rep: "⊗" in str(rep))
+    V⊗V
+    """
     leaves = st.sampled_from([V, V.T, Scalar])
 
     def extend(children):
@@ -79,7 +91,13 @@ def rep_trees(max_leaves: int = 4):
 
 @st.composite
 def reps(draw, G, max_size: int = 200, max_leaves: int = 4):
-    """A rep expression bound to ``G`` with ``size() <= max_size``."""
+    """A rep expression bound to ``G`` with ``size() <= max_size``.
+
+    >>> from hypothesis import find
+    >>> from emlp_sym.groups import SO
+    >>> find(reps(SO(3), max_size=30), lambda rep: rep.size() > 9)
+    V+V²
+    """
     for _ in range(20):
         rep = draw(rep_trees(max_leaves))(G)
         if 0 < rep.size() <= max_size:
@@ -89,20 +107,47 @@ def reps(draw, G, max_size: int = 200, max_leaves: int = 4):
 
 @st.composite
 def bound_reps(draw, families=REAL_FAMILIES, max_size: int = 200, max_leaves: int = 4):
-    """A group and a representation of it, drawn together."""
+    """A group and a representation of it, drawn together.
+
+    >>> from hypothesis import given, settings
+    >>> @settings(max_examples=5)
+    ... @given(bound_reps(max_size=64))
+    ... def test_sizes(rep):
+    ...     assert 0 < rep.size() <= 64
+    >>> test_sizes()  # runs Hypothesis' examples
+    """
     return draw(reps(draw(groups(families)), max_size=max_size, max_leaves=max_leaves))
 
 
 @st.composite
 def group_elements(draw, G, n: int = 1):
-    """``n`` elements of ``G`` (a JAX array ``(n, d, d)``), reproducible from the drawn seed."""
+    """``n`` elements of ``G`` (a JAX array ``(n, d, d)``), reproducible from the drawn seed.
+
+    >>> from hypothesis import given, settings
+    >>> from emlp_sym.groups import SO
+    >>> @settings(max_examples=3)
+    ... @given(group_elements(SO(3), n=2))
+    ... def test_shape(gs):
+    ...     assert gs.shape == (2, 3, 3)
+    >>> test_shape()
+    """
     seed = draw(st.integers(0, 2**31 - 1))
     return G.samples(n, seed=seed)
 
 
 @st.composite
 def inputs(draw, rep, batch: int = 4, scale: float = 1.0):
-    """A float32 batch ``(batch, rep.size())`` of inputs, reproducible from the drawn seed."""
+    """A float32 batch ``(batch, rep.size())`` of inputs, reproducible from the drawn seed.
+
+    >>> from hypothesis import given, settings
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import SO
+    >>> @settings(max_examples=3)
+    ... @given(inputs(V(SO(3)), batch=2))
+    ... def test_inputs(x):
+    ...     assert x.shape == (2, 3) and x.dtype == "float32"
+    >>> test_inputs()
+    """
     seed = draw(st.integers(0, 2**31 - 1))
     rng = np.random.default_rng(seed)
     return (scale * rng.standard_normal((batch, rep.size()))).astype(np.float32)
