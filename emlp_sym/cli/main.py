@@ -17,9 +17,20 @@ import numpy as np
 FRAMEWORKS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
 
 
+def one_line(message) -> str:
+    """An error message on one line: line breaks and other control characters (from text the
+    user typed, echoed back) are shown escaped, like ``\\n``.
+
+    >>> print(one_line("first line" + chr(10) + "second line"))
+    first line\\nsecond line
+    """
+    text = str(message).strip()
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, status 2, no usage dump
-        sys.stderr.write(f"{self.prog}: error: {message}\n")
+        sys.stderr.write(f"{self.prog}: error: {one_line(message)}\n")
         raise SystemExit(2)
 
 
@@ -33,17 +44,37 @@ def _positive_int(text):
     return value
 
 
+def _non_negative_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer ≥ 0, got {value}")
+    return value
+
+
 def make_parser() -> argparse.ArgumentParser:
+    """The ``emlp-sym`` argument parser, one subcommand per job.
+
+    >>> args = make_parser().parse_args(["train", "--epochs", "5"])
+    >>> args.command, args.epochs
+    ('train', 5)
+    """
     p = _Parser(prog="emlp-sym", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
     t = sub.add_parser("train", help="train a model (default: the seed's EMLP on Inertia)")
     t.add_argument("--dataset", default="Inertia",
-                   choices=["Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum"])
+                   choices=["Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum",
+                            "DoubleSpringPendulum", "SHO"])
     t.add_argument("--group", default=None,
                    help="e.g. 'O(3)'; default: SO(3) for Inertia (as the seed), else the "
                         "dataset's own symmetry")
-    t.add_argument("--model", default="EMLP", choices=["EMLP", "MLP"])
+    t.add_argument("--model", default="EMLP",
+                   choices=["EMLP", "MLP", "EMLPH", "MLPH", "EMLPode", "MLPode"],
+                   help="EMLPH/MLPH (Hamiltonian) and EMLPode/MLPode (neural ODE) train on "
+                        "the trajectory datasets DoubleSpringPendulum and SHO")
     t.add_argument("--framework", default="objax", choices=FRAMEWORKS,
                    help="the front to build and train with (default objax, the seed's)")
     t.add_argument("--compile", action="store_true",
@@ -60,6 +91,21 @@ def make_parser() -> argparse.ArgumentParser:
     t.add_argument("--no-standardize", action="store_true")
     t.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--checkpoint-every", type=_non_negative_int, default=0, metavar="N",
+                   help="save the whole training state to OUT/checkpoint.npz every N epochs "
+                        "(and at the end); 0 (default): no checkpoints")
+    t.add_argument("--resume", action="store_true",
+                   help="continue the run in --out from its checkpoint, to the same numbers "
+                        "as an uninterrupted run (pass the same settings)")
+    t.add_argument("--devices", default="all",
+                   help="'all' (default) or a count: the local devices each batch is split "
+                        "over (JAX fronts; the batch size must divide evenly; pytorch: 1)")
+    t.add_argument("--coordinator", default=None,
+                   help="several hosts: process 0's HOST:PORT (or EMLP_SYM_COORDINATOR)")
+    t.add_argument("--num-processes", type=_positive_int, default=None,
+                   help="several hosts: how many processes (or EMLP_SYM_NUM_PROCESSES)")
+    t.add_argument("--process-id", type=int, default=None,
+                   help="several hosts: this process's index, 0.. (or EMLP_SYM_PROCESS_ID)")
 
     e = sub.add_parser("evaluate", help="reload a finished run and recompute its metrics")
     e.add_argument("run_dir")
@@ -77,6 +123,14 @@ def make_parser() -> argparse.ArgumentParser:
 
 
 def _train(args):
+    from emlp_sym.cli.train_dynamics import is_dynamics
+
+    if is_dynamics(args.dataset, args.model):
+        return _train_dynamics(args)
+    from emlp_sym.distributed import distributed_config, initialize, is_main_process
+
+    # before anything touches a device: joins the other processes when asked to
+    initialize(distributed_config(args.coordinator, args.num_processes, args.process_id))
     from emlp_sym.cli.train import TrainConfig, train
 
     cfg = TrainConfig(dataset=args.dataset, group=args.group, model=args.model,
@@ -86,11 +140,39 @@ def _train(args):
                       batch_size=args.batch_size, lr=args.lr, seed=args.seed,
                       n_train=args.n_train, n_test=args.n_test,
                       standardize=not args.no_standardize, out=args.out,
-                      progress=not args.quiet)
+                      progress=not args.quiet, devices=args.devices,
+                      checkpoint_every=args.checkpoint_every, resume=args.resume)
     metrics = train(cfg)
     print(f"train MSE {metrics['train_mse']:.4g}   test MSE {metrics['test_mse']:.4g}   "
           f"equivariance error {metrics['equivariance_error']:.2e}")
-    print(f"wrote {args.out}/metrics.json, losses.png, params.npz")
+    if is_main_process():  # with several processes, process 0 writes the run
+        print(f"wrote {args.out}/metrics.json, losses.png, params.npz")
+
+
+def _train_dynamics(args):
+    from emlp_sym.cli.train_dynamics import DynamicsConfig, train_dynamics
+    from emlp_sym.errors import ConfigError
+
+    unsupported = [flag for flag, used in (
+        ("--compile", args.compile), ("--no-standardize", args.no_standardize),
+        ("--resume", getattr(args, "resume", False)),
+        ("--checkpoint-every", getattr(args, "checkpoint_every", 0)),
+        ("--devices", getattr(args, "devices", "all") != "all")) if used]
+    if unsupported:
+        raise ConfigError(f"{', '.join(unsupported)}: not available for the dynamics models "
+                          f"({args.model} on {args.dataset}); drop them")
+    cfg = DynamicsConfig(dataset=args.dataset, model=args.model, group=args.group,
+                         framework=args.framework, epochs=args.epochs, ch=args.ch,
+                         num_layers=args.num_layers, batch_size=args.batch_size, lr=args.lr,
+                         seed=args.seed, n_train=args.n_train, n_test=args.n_test,
+                         out=args.out, progress=not args.quiet)
+    m = train_dynamics(cfg)
+    print(f"train chunk MSE {m['train_mse']:.4g}   test chunk MSE {m['test_mse']:.4g}   "
+          f"rollout error {m['rollout_error']:.4g} (geometric mean over {cfg.n_test} test "
+          f"trajectories, 0-{m['times'][-1]:.4g} s)   vector-field equivariance error "
+          f"{m['equivariance_error']:.2e}")
+    print(f"wrote {args.out}/metrics.json, losses.png, rollout_error.png, rollout.png, "
+          "params.npz")
 
 
 def _evaluate(args):
@@ -134,6 +216,16 @@ def _basis(args):
 
 
 def main(argv=None) -> int:
+    """The ``emlp-sym`` command on ``argv`` (default: ``sys.argv[1:]``); returns the exit status:
+    0, or 2 with a one-line error on stderr.
+
+    >>> main(["basis", "V", "--group", "S(3)"])
+    rep:        V on S(3)
+    canonical:  V   (size 3)
+    r:          1
+    [[0.5774 0.5774 0.5774]]
+    0
+    """
     parser = make_parser()
     args = parser.parse_args(argv)
     if args.command is None:
@@ -144,7 +236,7 @@ def main(argv=None) -> int:
     try:
         {"train": _train, "evaluate": _evaluate, "basis": _basis}[args.command](args)
     except (EmlpSymError, ValueError, TypeError, FileNotFoundError, ImportError) as e:
-        sys.stderr.write(f"emlp-sym {args.command}: error: {e}\n".replace("\n\n", "\n"))
+        sys.stderr.write(f"emlp-sym {args.command}: error: {one_line(e)}\n")
         return 2
     except MemoryError as e:  # a request too large to guard beforehand: still one line
         detail = f" ({e})" if str(e) else ""

@@ -7,7 +7,9 @@
 5V⁰+5V V²
 """
 
+from emlp_sym.datasets.discrete import BrokenRubiksCube, InvertedCube
 from emlp_sym.datasets.dynamics import DoublePendulum, SO2eR3
+from emlp_sym.datasets.hamiltonian import SHO, DoubleSpringPendulum, HamiltonianDataset
 from emlp_sym.datasets.loader import DataLoader
 from emlp_sym.datasets.synthetic import (
     Inertia,
@@ -18,6 +20,7 @@ from emlp_sym.datasets.synthetic import (
     minkowski_dot,
 )
 
+#: The datasets the CLI trains on, by name (``emlp-sym train --dataset Inertia``).
 DATASETS = {
     "Inertia": Inertia,
     "O5Synthetic": O5Synthetic,
@@ -28,4 +31,14 @@ DATASETS = {
 __all__ = [
     "Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum", "SO2eR3",
     "DataLoader", "DATASETS", "SyntheticDataset", "block_stats", "minkowski_dot",
+    "InvertedCube", "BrokenRubiksCube", "SHO", "DoubleSpringPendulum", "HamiltonianDataset",
 ]
+
+
+def __getattr__(name):
+    # the reference's emlp.datasets.GroupAugmentation: an objax module, loaded on first use
+    if name == "GroupAugmentation":
+        from emlp_sym.nn.objax import GroupAugmentation
+
+        return GroupAugmentation
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

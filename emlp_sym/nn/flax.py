@@ -41,7 +41,15 @@ __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP"
 
 
 class Linear(nnx.Module):
-    """Equivariant linear layer ``rep_in → rep_out`` (weights in the equivariant basis)."""
+    """Equivariant linear layer ``rep_in → rep_out`` (weights in the equivariant basis).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> layer = Linear(V(S(3)), V(S(3)), rngs=nnx.Rngs(0))
+    >>> layer(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
         self.plan = nnx.static(ln.linear_plan(rep_in, rep_out))
@@ -58,7 +66,15 @@ class Linear(nnx.Module):
 
 
 class BiLinear(nnx.Module):
-    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``."""
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> layer = BiLinear((V + V**0)(S(3)), (V + V**0)(S(3)), rngs=nnx.Rngs(0))
+    >>> layer(jnp.ones((2, 4))).shape
+    (2, 4)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
         self.plan = nnx.static(bl.bilinear_plan(rep_in, rep_out))
@@ -74,7 +90,15 @@ class BiLinear(nnx.Module):
 
 
 class GatedNonlinearity(nnx.Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters)."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.nn.allocation import gated
+    >>> rep = V(SO(3))
+    >>> GatedNonlinearity(rep)(jnp.ones((2, gated(rep).size()))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep: Rep):
         self.rep = nnx.static(rep)
@@ -85,7 +109,15 @@ class GatedNonlinearity(nnx.Module):
 
 
 class EMLPBlock(nnx.Module):
-    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity."""
+    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> block = EMLPBlock(V(S(3)), V(S(3)), rngs=nnx.Rngs(0))
+    >>> block(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
         rep_out_wgates = gated(rep_out)
@@ -103,6 +135,13 @@ class EMLP(nnx.Module):
 
     ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation,
     or a list of them, one per hidden layer.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> model = EMLP(V, V, S(3), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
     """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *,
@@ -126,7 +165,15 @@ class EMLP(nnx.Module):
 
 class MLP(nnx.Module):
     """The non-equivariant baseline with the same interface: ``nnx.Linear`` layers
-    (``layer0``, ..., ``readout``) with Swish between them, initialized as the core's."""
+    (``layer0``, ..., ``readout``) with Swish between them, initialized as the core's.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> model = MLP(V, V, S(3), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *,
                  rngs: nnx.Rngs):
@@ -151,13 +198,29 @@ class MLP(nnx.Module):
 
 
 class StandardizeStats(nnx.Variable):
-    """Dataset statistics of :class:`Standardize`: state, but not trained (not a Param)."""
+    """Dataset statistics of :class:`Standardize`: state, but not trained (not a Param).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> mlp = MLP(V, V, S(3), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model = Standardize(mlp, (jnp.zeros(3), jnp.ones(3)))
+    >>> len(nnx.state(model, StandardizeStats)), len(nnx.state(model, nnx.Param)) > 0
+    (1, True)
+    """
 
 
 class Standardize(nnx.Module):
     """Wrap a model to standardize inputs (and un-standardize outputs) with dataset stats.
 
     ``ds_stats`` is ``(muin, sin)`` or ``(muin, sin, muout, sout)``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> mlp = MLP(V, V, S(3), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> Standardize(mlp, (jnp.zeros(3), jnp.ones(3)))(jnp.ones((2, 3))).shape
+    (2, 3)
     """
 
     def __init__(self, model: nnx.Module, ds_stats):
@@ -194,7 +257,14 @@ def _rename(tree, names):
 
 def export_params(model) -> dict:
     """The model's parameters as the core's tree of NumPy arrays
-    (``emlp_sym.nn.save_params`` writes it)."""
+    (``emlp_sym.nn.save_params`` writes it).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> sorted(export_params(Linear(V(S(3)), V(S(3)), rngs=nnx.Rngs(0))))
+    ['b', 'w']
+    """
     inner = _inner(model)
     tree = nnx.to_pure_dict(nnx.state(inner, nnx.Param))
     tree = jax.tree.map(np.asarray, tree)
@@ -202,7 +272,18 @@ def export_params(model) -> dict:
 
 
 def import_params(model, params):
-    """Load a core parameter tree (from any front) into ``model`` in place; returns it."""
+    """Load a core parameter tree (from any front) into ``model`` in place; returns it.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> from flax import nnx
+    >>> a = Linear(V(S(3)), V(S(3)), rngs=nnx.Rngs(0))
+    >>> b = Linear(V(S(3)), V(S(3)), rngs=nnx.Rngs(1))
+    >>> import_params(b, export_params(a)) is b
+    True
+    >>> bool(jnp.all(a.w[...] == b.w[...]))
+    True
+    """
     inner = _inner(model)
     check_params(export_params(inner), params)
     state = nnx.state(inner, nnx.Param)
@@ -213,3 +294,16 @@ def import_params(model, params):
         lambda old, new: jnp.asarray(new, dtype=old.dtype), current, dict(params)))
     nnx.update(inner, state)
     return model
+
+
+_DYNAMICS = ("EMLPH", "MLPH", "EMLPode", "MLPode")
+__all__ = [*__all__, *_DYNAMICS]
+
+
+def __getattr__(name):
+    # the dynamics models subclass EMLP and MLP above, so they load from their module lazily
+    if name in _DYNAMICS:
+        from emlp_sym.nn import flax_dynamics
+
+        return getattr(flax_dynamics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

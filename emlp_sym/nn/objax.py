@@ -20,6 +20,7 @@ import jax.numpy as jnp
 from emlp_sym.calling import call_with_training
 from emlp_sym.groups.base import Group
 from emlp_sym.nn import architecture as arch
+from emlp_sym.nn import augmentation as aug
 from emlp_sym.nn import bilinear as bl
 from emlp_sym.nn import linear as ln
 from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
@@ -33,6 +34,7 @@ Module = objax.Module
 TrainVar = objax.TrainVar
 
 __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
+           "GroupAugmentation",
            "Sequential", "uniform_rep", "gated", "gate_indices", "export_params",
            "import_params"]
 
@@ -43,7 +45,14 @@ def _key():
 
 
 class Linear(Module):
-    """Equivariant linear layer ``rep_in → rep_out`` (weights in the equivariant basis)."""
+    """Equivariant linear layer ``rep_in → rep_out`` (weights in the equivariant basis).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> layer = Linear(V(S(3)), V(S(3)))
+    >>> layer(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
@@ -64,7 +73,14 @@ class Linear(Module):
 
 
 class BiLinear(Module):
-    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``."""
+    """EMLP's equivariant bilinear layer ``x ↦ 0.1 · W(x) x``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> layer = BiLinear((V + V**0)(S(3)), (V + V**0)(S(3)))
+    >>> layer(jnp.ones((2, 4))).shape
+    (2, 4)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
@@ -84,7 +100,14 @@ class BiLinear(Module):
 
 
 class GatedNonlinearity(Module):
-    """Gated nonlinearity: input ``gated(rep)``, output ``rep``."""
+    """Gated nonlinearity: input ``gated(rep)``, output ``rep``.
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> rep = V(SO(3))
+    >>> GatedNonlinearity(rep)(jnp.ones((2, gated(rep).size()))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep: Rep):
         super().__init__()
@@ -96,7 +119,14 @@ class GatedNonlinearity(Module):
 
 
 class EMLPBlock(Module):
-    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity."""
+    """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> block = EMLPBlock(V(S(3)), V(S(3)))
+    >>> block(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
@@ -115,7 +145,15 @@ class EMLPBlock(Module):
 
 
 class Sequential(Module):
-    """Layers applied in order; ``training`` is passed to the layers that take it."""
+    """Layers applied in order; ``training`` is passed to the layers that take it.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> rep = V(S(3))
+    >>> model = Sequential(Linear(rep, rep), Linear(rep, rep))
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, *layers):
         super().__init__()
@@ -138,6 +176,12 @@ class EMLP(Module):
 
     ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation,
     or a list of them, one per hidden layer.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> model = EMLP(V, V, S(3), ch=8, num_layers=1)
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
     """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3):
@@ -161,7 +205,14 @@ def swish(x):
 
 
 class MLP(Module):
-    """The non-equivariant baseline with the same interface (Swish activations)."""
+    """The non-equivariant baseline with the same interface (Swish activations).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> model = MLP(V, V, S(3), ch=8, num_layers=1)
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3):
         super().__init__()
@@ -187,6 +238,12 @@ class Standardize(Module):
     """Wrap a model to standardize inputs (and un-standardize outputs) with dataset stats.
 
     ``ds_stats`` is ``(muin, sin)`` or ``(muin, sin, muout, sout)``.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> model = Standardize(MLP(V, V, S(3), ch=8, num_layers=1), (jnp.zeros(3), jnp.ones(3)))
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
     """
 
     def __init__(self, model, ds_stats):
@@ -201,6 +258,32 @@ class Standardize(Module):
         return _vars_of(self.model)
 
 
+class GroupAugmentation(Module):
+    """The reference's training-time augmentation: ``ρ_out(g)⁻¹ network(ρ_in(g) x)`` with one
+    sampled ``g`` per example when ``training``, the network itself otherwise (the math is
+    :func:`emlp_sym.nn.augmentation.augmented_apply`). ``gs=`` overrides the sampled elements
+    (pass fresh ones under ``objax.Jit``, which would freeze a NumPy draw).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> model = GroupAugmentation(MLP(V, V, S(3), ch=8, num_layers=1), V, V, S(3))
+    >>> model(jnp.ones((2, 3))).shape
+    (2, 3)
+    """
+
+    def __init__(self, network, rep_in, rep_out, group: Group):
+        super().__init__()
+        self.model = network
+        self._augmented = aug.group_augmentation(network, rep_in, rep_out, group)
+        self.G, self.rep_in, self.rep_out = group, self._augmented.rep_in, self._augmented.rep_out
+
+    def __call__(self, x, training: bool = True, gs=None):
+        return self._augmented(x, training, gs=gs)
+
+    def _vars(self):
+        return _vars_of(self.model)
+
+
 def _vars_of(model) -> dict:
     if not hasattr(model, "_vars"):
         raise TypeError(f"expected an emlp_sym objax model (EMLP, MLP, a layer or Standardize), "
@@ -209,13 +292,41 @@ def _vars_of(model) -> dict:
 
 
 def export_params(model) -> dict:
-    """The model's parameters as the core's tree (``emlp_sym.nn.save_params`` writes it)."""
+    """The model's parameters as the core's tree (``emlp_sym.nn.save_params`` writes it).
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> sorted(export_params(Linear(V(S(3)), V(S(3)))))
+    ['b', 'w']
+    """
     return map_params(lambda v: jax.device_get(v.value), _vars_of(model))
 
 
 def import_params(model, params):
-    """Load a core parameter tree (from any front) into ``model`` in place; returns it."""
+    """Load a core parameter tree (from any front) into ``model`` in place; returns it.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> a, b = Linear(V(S(3)), V(S(3))), Linear(V(S(3)), V(S(3)))
+    >>> import_params(b, export_params(a)) is b
+    True
+    >>> bool(jnp.all(a.w.value == b.w.value))
+    True
+    """
     check_params(export_params(model), params)
     map_params(lambda var, p: var.assign(jnp.asarray(p, dtype=var.value.dtype)),
                _vars_of(model), params)
     return model
+
+
+_DYNAMICS = ("EMLPH", "MLPH", "EMLPode", "MLPode")
+__all__ = [*__all__, *_DYNAMICS]
+
+
+def __getattr__(name):
+    # the dynamics models subclass EMLP and MLP above, so they load from their module lazily
+    if name in _DYNAMICS:
+        from emlp_sym.nn import objax_dynamics
+
+        return getattr(objax_dynamics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,111 @@
+"""The Flax NNX front's dynamics models: ``EMLPH``, ``MLPH`` (Hamiltonian) and ``EMLPode``,
+``MLPode`` (neural ODE), re-exported by :mod:`emlp_sym.nn.flax`.
+
+Each is the front's ``EMLP`` / ``MLP`` (same parameters, same ``export_params``), with the
+reference's call signatures: ``EMLPH(x)`` is the energy summed over the batch, ``EMLPode(z, t)``
+the velocity. The maths (symplectic gradient, integrators, metric) is the core's
+:mod:`emlp_sym.nn.dynamics`.
+
+>>> from flax import nnx
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> model = EMLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+>>> model.vector_field(jnp.ones((3, 4))).shape
+(3, 4)
+"""
+
+from __future__ import annotations
+
+import jax.numpy as jnp
+
+from emlp_sym.nn import dynamics as dyn
+from emlp_sym.nn.flax import EMLP, MLP
+
+__all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
+
+
+class _Hamiltonian:
+    def H(self, x):
+        """The energy of the states ``x`` (..., D), summed (a scalar)."""
+        return jnp.sum(self.energies(x))
+
+    def energies(self, x):
+        """The energy of each state, shape ``x.shape[:-1]``."""
+        return self._net(x)[..., 0]
+
+    def __call__(self, x):
+        return self.H(x)
+
+    def vector_field(self, z, t=None):
+        """``dz/dt = J∇H(z)`` at states ``z`` (..., D)."""
+        return dyn.symplectic_gradient(self.energies, z)
+
+
+class _ODE:
+    def __call__(self, z, t=None):
+        return self._net(z)
+
+    def vector_field(self, z, t=None):
+        """``dz/dt`` at states ``z`` (..., D): the network's output."""
+        return self._net(z)
+
+
+class EMLPH(_Hamiltonian, EMLP):
+    """Equivariant network of a Hamiltonian (``rep_out`` a scalar); same args as ``EMLP``.
+
+    >>> from flax import nnx
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = EMLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model(jnp.ones((3, 4))).shape, model.energies(jnp.ones((3, 4))).shape  # summed, each
+    ((), (3,))
+    """
+
+    def _net(self, x):
+        return EMLP.__call__(self, x)
+
+
+class MLPH(_Hamiltonian, MLP):
+    """MLP network of a Hamiltonian; same args as ``MLP``.
+
+    >>> from flax import nnx
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = MLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model.vector_field(jnp.ones((3, 4))).shape
+    (3, 4)
+    """
+
+    def _net(self, x):
+        return MLP.__call__(self, x)
+
+
+class EMLPode(_ODE, EMLP):
+    """Equivariant neural-ODE vector field ``rep_in → rep_out (= rep_in)``; same args as
+    ``EMLP``.
+
+    >>> from flax import nnx
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = EMLPode(2 * V, 2 * V, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model(jnp.ones((3, 4)), 0.0).shape  # (z, t) -> dz/dt
+    (3, 4)
+    """
+
+    def _net(self, x):
+        return EMLP.__call__(self, x)
+
+
+class MLPode(_ODE, MLP):
+    """MLP neural-ODE vector field; same args as ``MLP``.
+
+    >>> from flax import nnx
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> model = MLPode(2 * V, 2 * V, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
+    >>> model(jnp.ones((3, 4)), 0.0).shape  # (z, t) -> dz/dt
+    (3, 4)
+    """
+
+    def _net(self, x):
+        return MLP.__call__(self, x)
