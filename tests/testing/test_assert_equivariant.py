@@ -62,3 +62,18 @@ def test_bad_input():
 def test_rel_err():
     a = np.ones(4)
     assert rel_err(a, a) == 0 and rel_err(a, -a) == pytest.approx(1.0)
+
+
+def test_non_compact_groups_use_well_conditioned_elements_and_still_catch_errors():
+    import jax.numpy as jnp
+
+    from emlp_sym.groups import Sp
+    from emlp_sym.reps import Scalar, V
+
+    G = Sp(2)
+    rep = (V * V.T)(G)
+    trace = lambda x: jnp.einsum("bii->b", x.reshape(-1, 4, 4))[:, None]  # invariant: tr(X)
+    # Sp(2)'s raw samples reach κ(rho) ~ 1e7 on V⊗V*, where float32 cannot be exact to 1e-5
+    assert assert_equivariant(trace, rep, Scalar(G), seed=1) < 1e-3
+    with pytest.raises(AssertionError, match="not equivariant"):
+        assert_equivariant(lambda x: x[:, :1], rep, Scalar(G), seed=1)
