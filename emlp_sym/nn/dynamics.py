@@ -43,6 +43,7 @@ from emlp_sym.reps import Scalar
 from emlp_sym.reps.expr import Rep
 
 __all__ = [
+    "HamiltonianMethods", "ODEMethods",
     "KINDS", "DynamicsNet", "dynamics_net", "init_dynamics", "network_apply", "hamiltonian",
     "symplectic_gradient", "vector_field", "rk4_integrate", "odeint_integrate", "integrate",
     "chunk_mse", "relative_error", "geometric_mean", "rollout_errors",
@@ -178,6 +179,48 @@ def vector_field(net: DynamicsNet, params: dict, z):
 
 # ---------------------------------------------------------------------------------------------
 # Integrators: ``f`` maps a batch of states (N, D) to their time derivatives (N, D)
+
+
+class HamiltonianMethods:
+    """What every front's Hamiltonian model (``EMLPH``, ``MLPH``) adds to its network, in
+    one place: the class mixes this in and defines ``_net(x)``, the network's (..., 1) output.
+
+    >>> import jax.numpy as jnp
+    >>> class Spring(HamiltonianMethods):  # H = |z|²/2: dz/dt = J z
+    ...     def _net(self, z):
+    ...         return 0.5 * jnp.sum(z**2, -1, keepdims=True)
+    >>> Spring().vector_field(jnp.array([[1.0, 0.0]])).tolist()  # (q, p) = (1, 0): dq=0, dp=-1
+    [[0.0, -1.0]]
+    """
+
+    def H(self, x):
+        """The energy of the states ``x`` (..., D), summed (a scalar)."""
+        return jnp.sum(self.energies(x))
+
+    def energies(self, x):
+        """The energy of each state, shape ``x.shape[:-1]``."""
+        return self._net(x)[..., 0]
+
+    def vector_field(self, z, t=None):
+        """``dz/dt = J∇H(z)`` at states ``z`` (..., D)."""
+        return symplectic_gradient(self.energies, z)
+
+
+class ODEMethods:
+    """What every front's neural-ODE model (``EMLPode``, ``MLPode``) adds to its network: the
+    vector field is the network's output ``_net(z)``.
+
+    >>> import jax.numpy as jnp
+    >>> class Decay(ODEMethods):
+    ...     def _net(self, z):
+    ...         return -z
+    >>> Decay().vector_field(jnp.ones((1, 2))).tolist()
+    [[-1.0, -1.0]]
+    """
+
+    def vector_field(self, z, t=None):
+        """``dz/dt`` at states ``z`` (..., D): the network's output."""
+        return self._net(z)
 
 
 def _check_times(ts):

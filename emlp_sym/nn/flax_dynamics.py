@@ -7,6 +7,7 @@ the velocity. The maths (symplectic gradient, integrators, metric) is the core's
 :mod:`emlp_sym.nn.dynamics`.
 
 >>> from flax import nnx
+>>> import jax.numpy as jnp
 >>> from emlp_sym.groups import SO
 >>> from emlp_sym.reps import V, Scalar
 >>> model = EMLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
@@ -16,37 +17,19 @@ the velocity. The maths (symplectic gradient, integrators, metric) is the core's
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 from emlp_sym.nn import dynamics as dyn
 from emlp_sym.nn.flax import EMLP, MLP
 
 __all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
 
 
-class _Hamiltonian:
-    def H(self, x):
-        """The energy of the states ``x`` (..., D), summed (a scalar)."""
-        return jnp.sum(self.energies(x))
-
-    def energies(self, x):
-        """The energy of each state, shape ``x.shape[:-1]``."""
-        return self._net(x)[..., 0]
-
+class _Hamiltonian(dyn.HamiltonianMethods):
     def __call__(self, x):
         return self.H(x)
 
-    def vector_field(self, z, t=None):
-        """``dz/dt = J∇H(z)`` at states ``z`` (..., D)."""
-        return dyn.symplectic_gradient(self.energies, z)
 
-
-class _ODE:
+class _ODE(dyn.ODEMethods):
     def __call__(self, z, t=None):
-        return self._net(z)
-
-    def vector_field(self, z, t=None):
-        """``dz/dt`` at states ``z`` (..., D): the network's output."""
         return self._net(z)
 
 
@@ -54,6 +37,7 @@ class EMLPH(_Hamiltonian, EMLP):
     """Equivariant network of a Hamiltonian (``rep_out`` a scalar); same args as ``EMLP``.
 
     >>> from flax import nnx
+    >>> import jax.numpy as jnp
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> model = EMLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
@@ -69,6 +53,7 @@ class MLPH(_Hamiltonian, MLP):
     """MLP network of a Hamiltonian; same args as ``MLP``.
 
     >>> from flax import nnx
+    >>> import jax.numpy as jnp
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> model = MLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
@@ -85,6 +70,7 @@ class EMLPode(_ODE, EMLP):
     ``EMLP``.
 
     >>> from flax import nnx
+    >>> import jax.numpy as jnp
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> model = EMLPode(2 * V, 2 * V, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))
@@ -100,6 +86,7 @@ class MLPode(_ODE, MLP):
     """MLP neural-ODE vector field; same args as ``MLP``.
 
     >>> from flax import nnx
+    >>> import jax.numpy as jnp
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> model = MLPode(2 * V, 2 * V, SO(2), ch=8, num_layers=1, rngs=nnx.Rngs(0))

@@ -6,6 +6,8 @@ reference's call signatures: ``EMLPH(x)`` is the energy summed over the batch (s
 ``jax.grad`` of it is every state's own gradient), ``EMLPode(z, t)`` the velocity. The
 maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn.dynamics`.
 
+>>> import jax.numpy as jnp
+
 >>> from emlp_sym.groups import SO
 >>> from emlp_sym.reps import V, Scalar
 >>> model = EMLPH(2 * V, Scalar, SO(2), ch=8, num_layers=1)
@@ -15,42 +17,26 @@ maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn
 
 from __future__ import annotations
 
-import jax.numpy as jnp
-
 from emlp_sym.nn import dynamics as dyn
 from emlp_sym.nn.objax import EMLP, MLP
 
 __all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
 
 
-class _Hamiltonian:
-    def H(self, x):
-        """The energy of the states ``x`` (..., D), summed (a scalar)."""
-        return jnp.sum(self.energies(x))
-
-    def energies(self, x):
-        """The energy of each state, shape ``x.shape[:-1]``."""
-        return self._net(x)[..., 0]
-
+class _Hamiltonian(dyn.HamiltonianMethods):
     def __call__(self, x, training: bool = True):
         return self.H(x)
 
-    def vector_field(self, z, t=None):
-        """``dz/dt = J∇H(z)`` at states ``z`` (..., D)."""
-        return dyn.symplectic_gradient(self.energies, z)
 
-
-class _ODE:
+class _ODE(dyn.ODEMethods):
     def __call__(self, z, t=None, training: bool = True):
-        return self._net(z)
-
-    def vector_field(self, z, t=None):
-        """``dz/dt`` at states ``z`` (..., D): the network's output."""
         return self._net(z)
 
 
 class EMLPH(_Hamiltonian, EMLP):
     """Equivariant network of a Hamiltonian (``rep_out`` a scalar); same args as ``EMLP``.
+
+    >>> import jax.numpy as jnp
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
@@ -65,6 +51,8 @@ class EMLPH(_Hamiltonian, EMLP):
 
 class MLPH(_Hamiltonian, MLP):
     """MLP network of a Hamiltonian; same args as ``MLP``.
+
+    >>> import jax.numpy as jnp
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
@@ -81,6 +69,8 @@ class EMLPode(_ODE, EMLP):
     """Equivariant neural-ODE vector field ``rep_in → rep_out (= rep_in)``; same args as
     ``EMLP``.
 
+    >>> import jax.numpy as jnp
+
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> model = EMLPode(2 * V, 2 * V, SO(2), ch=8, num_layers=1)
@@ -94,6 +84,8 @@ class EMLPode(_ODE, EMLP):
 
 class MLPode(_ODE, MLP):
     """MLP neural-ODE vector field; same args as ``MLP``.
+
+    >>> import jax.numpy as jnp
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
