@@ -12,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-import jax
 import numpy as np
 import sympy
 
 from emlp_sym.errors import ExactFormUnavailable
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import BaseAtom, Monomial
+from emlp_sym.reps.extension import leaf_matrix
 
 
 @dataclass(frozen=True)
@@ -152,8 +152,7 @@ def _exact_user_matrix(rep, M, lie: bool) -> sympy.Matrix:
             "generators, so no exact rational basis is available; use exact=False")
     # rho is written in jax.numpy, or floats crept in (a jnp scalar times a SymPy matrix)
     numeric = np.asarray(M.evalf(), dtype=np.float64)
-    with jax.enable_x64(True):
-        value = np.asarray(rep.drho(numeric) if lie else rep.rho(numeric), dtype=np.float64)
+    value = np.asarray(leaf_matrix(rep, numeric, lie), dtype=np.float64)  # rho in float64
     exact = [[Fraction(float(x)).limit_denominator(10**4) for x in row] for row in value]
     rounded = np.array([[float(q) for q in row] for row in exact]).reshape(value.shape)
     if np.any(np.abs(rounded - value) > 1e-13 * np.maximum(1.0, np.abs(value))):
