@@ -36,6 +36,7 @@ DYNAMICS_MODELS = {
 DYNAMICS_DATASETS = ("DoubleSpringPendulum", "SHO")
 #: the fronts that have ``EMLPH`` / ``MLPH`` / ``EMLPode`` / ``MLPode``
 DYNAMICS_FRAMEWORKS = ("objax", "flax")
+ADAM_SPACES = ("weights", "coefficients")  # see emlp_sym.nn.optim
 
 
 def is_dynamics(dataset: str | None, model: str | None) -> bool:
@@ -76,6 +77,7 @@ class DynamicsConfig:
     dt: float = 0.2
     integration_time: float = 30.0
     substeps: int = 1  # RK4 steps per dt, in training and in rollouts
+    adam_in: str = "weights"  # Adam's space: the dense weights (the reference's) or coefficients
     out: str = "runs/latest"
     progress: bool = True
     plots: bool = True
@@ -95,6 +97,9 @@ class DynamicsConfig:
             value = getattr(self, name)
             if isinstance(value, bool) or int(value) != value or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
+        if self.adam_in not in ADAM_SPACES:
+            raise ConfigError(f"adam_in must be 'weights' or 'coefficients', got "
+                              f"{self.adam_in!r}")
         for name in ("lr", "dt", "integration_time"):
             if not getattr(self, name) > 0:
                 raise ConfigError(f"{name} must be positive, got {getattr(self, name)!r}")
@@ -161,9 +166,12 @@ def fit(net, trainset, testset, cfg: DynamicsConfig, desc: str = ""):
     from tqdm.auto import tqdm
 
     from emlp_sym.nn.dynamics import chunk_mse, init_dynamics
+    from emlp_sym.nn.optim import in_weight_space
 
     params = init_dynamics(net, cfg.seed)
     opt = optax.adam(cfg.lr)
+    if cfg.adam_in == "weights":  # the reference's step: Adam on the dense W = Σ c_k B_k
+        opt = in_weight_space(opt, net.plan)
     state = opt.init(params)
     ts = jax.numpy.asarray(trainset.T)
     loss_fn = lambda p, z: chunk_mse(net, p, z, ts, cfg.substeps)

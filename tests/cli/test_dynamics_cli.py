@@ -37,3 +37,25 @@ def test_emlph_on_the_double_spring_pendulum(tmp_path, capsys):
 def test_refused_settings_name_the_fix(argv, message, tmp_path, capsys):
     assert main(["train", *argv, *TINY, "--out", str(tmp_path)]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_adam_space_is_checked_and_changes_the_step():
+    import jax
+    import numpy as np
+
+    from emlp_sym.cli.train_dynamics import DynamicsConfig, build_datasets, build_net, fit
+    from emlp_sym.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="adam_in must be 'weights' or 'coefficients'"):
+        DynamicsConfig(adam_in="dense").validate()
+    finals = {}
+    for space in ("weights", "coefficients"):
+        cfg = DynamicsConfig(dataset="SHO", model="EMLPH", ch=8, num_layers=1, epochs=3,
+                             n_train=12, n_test=6, batch_size=6, progress=False, adam_in=space)
+        cfg.validate()
+        train, test = build_datasets(cfg)
+        _, net = build_net(cfg, train)
+        params, losses, _ = fit(net, train, test, cfg)
+        assert np.all(np.isfinite(losses))
+        finals[space] = np.concatenate([np.ravel(x) for x in jax.tree_util.tree_leaves(params)])
+    assert not np.allclose(finals["weights"], finals["coefficients"])  # a different optimizer
