@@ -234,7 +234,9 @@ def rollouts(net, params, testset, cfg: DynamicsConfig, batch: int = 500):
 
 def rollout_metrics(pred, true, T_long) -> dict:
     """The reference's rollout error (geometric mean over trajectories and time) and its
-    curve against time (geometric mean over trajectories at each time).
+    curve against time (geometric mean over trajectories at each time); a rollout counts as
+    blown up (``diverged_rollouts``) where it is not finite or grows past 1000 times the
+    truth's largest entry.
 
     >>> true = np.ones((2, 3, 4))
     >>> m = rollout_metrics(true + 0.01, true, [0.0, 0.2, 0.4])
@@ -245,7 +247,11 @@ def rollout_metrics(pred, true, T_long) -> dict:
 
     errs = np.asarray(rollout_errors(pred, true))
     logs = np.log(np.maximum(errs, 1e-7))
-    diverged = int(np.sum(~np.all(np.isfinite(np.asarray(pred)), axis=(1, 2))))
+    pred, true = np.asarray(pred), np.asarray(true)
+    with np.errstate(invalid="ignore", over="ignore"):  # blown-up rollouts: inf and NaN
+        blown = ~np.all(np.isfinite(pred), axis=(1, 2)) | (
+            np.max(np.abs(pred), axis=(1, 2)) > 1e3 * np.max(np.abs(true), axis=(1, 2)))
+    diverged = int(np.sum(blown))
     return dict(rollout_error=geometric_mean(errs), diverged_rollouts=diverged,
                 rollout_error_curve=np.exp(logs.mean(0)).tolist(),
                 rollout_error_final=float(np.exp(logs[:, -1].mean())),

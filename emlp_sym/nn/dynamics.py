@@ -315,13 +315,22 @@ def chunk_mse(net: DynamicsNet, params: dict, chunks, ts, substeps: int = 1):
 
 
 def relative_error(a, b):
-    """``‖a−b‖ / (‖a‖ + ‖b‖)`` over the last (state) axis.
+    """``‖a−b‖ / (‖a‖ + ‖b‖)`` over the last (state) axis, computed on ``a, b`` divided by
+    their largest entry so that a huge but finite prediction (a rollout on its way to
+    overflow) gives ≈ 1 rather than ``inf / inf`` = NaN; 0 where ``a = b = 0``.
 
     >>> round(float(relative_error(jnp.array([1.0, 0.0]), jnp.array([0.0, 1.0]))), 4)  # √2 / 2
     0.7071
+    >>> float(relative_error(jnp.array([3e30, 0.0]), jnp.array([1.0, 0.0])))  # no overflow
+    1.0
     """
+    peak = lambda x: jnp.max(jnp.abs(x), axis=-1, keepdims=True)
+    scale = jnp.maximum(peak(a), peak(b))
+    scale = jnp.where(scale > 0, scale, 1.0)
+    a, b = a / scale, b / scale
     norm = lambda x: jnp.sqrt(jnp.sum(x**2, axis=-1))
-    return norm(a - b) / (norm(a) + norm(b))
+    total = norm(a) + norm(b)
+    return jnp.where(total > 0, norm(a - b) / jnp.where(total > 0, total, 1.0), 0.0)
 
 
 def rollout_errors(pred, true):

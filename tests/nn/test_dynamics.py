@@ -120,6 +120,21 @@ def test_a_rollout_that_blew_up_counts_as_error_one():
     np.testing.assert_array_equal(errs, [[0, 1, 0], [0, 0, 1]])
 
 
+def test_a_huge_finite_rollout_is_error_one_not_nan():
+    """A rollout on its way to overflow (finite, but its squared norm is inf in float32) gave
+    inf / inf = NaN, which made a whole cell's geometric mean NaN (SO(2) at 2000 epochs)."""
+    from emlp_sym.cli.train_dynamics import rollout_metrics
+
+    true = jnp.ones((2, 3, 4), jnp.float32)
+    pred = true.at[1, 1:].set(3e30).at[1, 2, 0].set(-3e30)
+    errs = np.asarray(dyn.rollout_errors(pred, true))
+    assert np.all(np.isfinite(errs))
+    np.testing.assert_allclose(errs, [[0, 0, 0], [0, 1, 1]], atol=1e-6)
+    m = rollout_metrics(pred, true, [0.0, 0.2, 0.4])
+    assert np.isfinite(m["rollout_error"]) and m["diverged_rollouts"] == 1
+    assert float(dyn.relative_error(jnp.zeros(3), jnp.zeros(3))) == 0.0
+
+
 def test_geometric_mean_floors_exact_matches():
     errs = jnp.asarray([[0.0, 1e-2], [1e-2, 1e-2]])
     assert dyn.geometric_mean(errs) == pytest.approx((1e-7 * 1e-6) ** 0.25, rel=1e-4)
