@@ -26,10 +26,11 @@ import jax
 import jax.numpy as jnp
 
 from emlp_sym.nn.architecture import EMLPPlan, MLPArchitecture
-from emlp_sym.nn.linear import linear_bias, linear_weight
+from emlp_sym.nn.linear import LinearPlan, linear_bias, linear_weight
 from emlp_sym.resources import check_memory
 
-__all__ = ["WeightSpace", "in_weight_space", "weight_space"]
+__all__ = ["DenseView", "WeightSpace", "check_dense_memory", "dense_view", "in_weight_space",
+           "weight_space"]
 
 
 def _linear_layers(plan: EMLPPlan):
@@ -57,6 +58,36 @@ def _adjoint(fn, n: int):
     return lambda y: transpose(y)[0]
 
 
+class DenseView(NamedTuple):
+    """One linear layer's coefficients seen as its dense weight and bias: ``lift_w(w)`` is
+    ``W = Q w`` (``(n_out, n_in)``, canonical layout), ``lower_w`` its adjoint ``Qᵀ``; the same
+    for the bias. ``lower(lift(c)) == c`` (the bases are orthonormal)."""
+
+    lift_w: object
+    lower_w: object
+    lift_b: object
+    lower_b: object
+
+
+def dense_view(plan: LinearPlan) -> DenseView:
+    """The :class:`DenseView` of a linear layer's plan (what an optimizer in the dense
+    weights needs per layer).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.nn.linear import init_linear, linear_plan
+    >>> from emlp_sym.reps import V
+    >>> plan = linear_plan(V(SO(3)), V(SO(3)))
+    >>> view = dense_view(plan)
+    >>> w, b = init_linear(plan, 0)
+    >>> view.lift_w(w).shape, bool(jnp.allclose(view.lower_w(view.lift_w(w)), w))
+    ((3, 3), True)
+    """
+    lift_w = lambda w: linear_weight(plan, jnp.asarray(w, jnp.float32))
+    lift_b = lambda b: linear_bias(plan, jnp.asarray(b, jnp.float32))
+    return DenseView(lift_w, _adjoint(lift_w, plan.num_weights), lift_b,
+                     _adjoint(lift_b, plan.num_biases))
+
+
 class WeightSpace(NamedTuple):
     """The dense view of an EMLP's parameter tree: ``lift`` maps each linear layer's
     coefficients ``{"w", "b"}`` to its dense weight ``(n_out, n_in)`` and bias ``(n_out,)``
@@ -81,6 +112,20 @@ class WeightSpace(NamedTuple):
     lower: object
 
 
+def check_dense_memory(plans) -> None:
+    """Refuse (ResourceError, with the size) dense views of the linear layers ``plans``
+    whose weights, gradients and two optimizer moments would not fit in memory.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.nn.linear import linear_plan
+    >>> from emlp_sym.reps import V
+    >>> check_dense_memory([linear_plan(V(S(3)), V(S(3)))])  # 48 entries: fine
+    """
+    entries = sum(lp.rep_out.size() * (lp.rep_in.size() + 1) for lp in plans)
+    check_memory(4 * 4 * entries, "the dense weights of the optimizer's weight-space view",
+                 "train the coefficients directly (plain Adam) instead")
+
+
 def weight_space(plan: EMLPPlan) -> WeightSpace:
     """The :class:`WeightSpace` of an EMLP plan (refused, with the size, where the dense
     weights and two optimizer moments would not fit in memory).
@@ -97,28 +142,21 @@ def weight_space(plan: EMLPPlan) -> WeightSpace:
         raise TypeError(f"weight_space needs an EMLPPlan (from emlp_plan), got "
                         f"{type(plan).__name__}")
     layers = list(_linear_layers(plan))
-    entries = sum(lp.rep_out.size() * (lp.rep_in.size() + 1) for _, lp in layers)
-    check_memory(4 * 4 * entries, "the dense weights of the optimizer's weight-space view",
-                 "train the coefficients directly (plain optax.adam) instead")
-    maps = {}
-    for path, lp in layers:
-        w_of = lambda w, lp=lp: linear_weight(lp, w)
-        b_of = lambda b, lp=lp: linear_bias(lp, b)
-        maps[path] = (lp, w_of, b_of, _adjoint(w_of, lp.num_weights),
-                      _adjoint(b_of, lp.num_biases))
+    check_dense_memory([lp for _, lp in layers])
+    views = {path: dense_view(lp) for path, lp in layers}
 
     def lift(tree):
-        for path, (_, w_of, b_of, _, _) in maps.items():
+        for path, view in views.items():
             leaf = _at(tree, path)
-            tree = _replace(tree, path, {"w": w_of(jnp.asarray(leaf["w"], jnp.float32)),
-                                         "b": b_of(jnp.asarray(leaf["b"], jnp.float32))})
+            tree = _replace(tree, path, {"w": view.lift_w(leaf["w"]),
+                                         "b": view.lift_b(leaf["b"])})
         return tree
 
     def lower(tree):
-        for path, (_, _, _, w_t, b_t) in maps.items():
+        for path, view in views.items():
             leaf = _at(tree, path)
-            tree = _replace(tree, path, {"w": w_t(jnp.asarray(leaf["w"], jnp.float32)),
-                                         "b": b_t(jnp.asarray(leaf["b"], jnp.float32))})
+            tree = _replace(tree, path, {"w": view.lower_w(jnp.asarray(leaf["w"], jnp.float32)),
+                                         "b": view.lower_b(jnp.asarray(leaf["b"], jnp.float32))})
         return tree
 
     return WeightSpace(lift, lower)

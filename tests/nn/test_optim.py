@@ -95,3 +95,60 @@ def test_mlp_passes_through_and_bad_plans_are_refused(monkeypatch):
     monkeypatch.setenv("EMLP_SYM_MEMORY_LIMIT", "4K")  # the plan fits, the optimizer's view not
     with pytest.raises(ResourceError, match="optimizer's weight-space view"):
         weight_space(plan)
+
+
+def test_objax_weight_space_adam_is_objax_adam_on_projected_dense_weights():
+    """The reference's objax loop: dense TrainVars w, b used as P w, P b, and objax's Adam.
+    Our objax EMLP with WeightSpaceAdam takes the same steps."""
+    import objax
+
+    from emlp_sym.nn import objax as eo
+    from emlp_sym.nn.optim import dense_view
+
+    objax.random.DEFAULT_GENERATOR.seed(0)
+    model = eo.EMLP(2 * V, Scalar, O(5), ch=24, num_layers=2)
+    plan = emlp_plan(model.architecture)
+    paths = [("block0", "linear"), ("block1", "linear"), ("readout",)]
+    views = [dense_view(lp) for lp in (plan.blocks[0].linear, plan.blocks[1].linear,
+                                       plan.readout)]
+    start = eo.export_params(model)
+
+    def at(tree, path):
+        for key in path:
+            tree = tree[key]
+        return tree
+
+    class Reference(objax.Module):  # the reference's parametrization of the same network
+        def __init__(self):
+            self.w = objax.ModuleList(objax.TrainVar(v.lift_w(at(start, p)["w"]))
+                                      for v, p in zip(views, paths, strict=True))
+            self.b = objax.ModuleList(objax.TrainVar(v.lift_b(at(start, p)["b"]))
+                                      for v, p in zip(views, paths, strict=True))
+            self.bi = objax.ModuleList(objax.TrainVar(jnp.asarray(start[f"block{k}"]
+                                                                  ["bilinear"]["w"]))
+                                       for k in range(2))
+
+        def __call__(self, x):
+            c = [{"w": v.lower_w(w.value), "b": v.lower_b(b.value)}
+                 for v, w, b in zip(views, self.w, self.b, strict=True)]
+            tree = {f"block{k}": {"linear": c[k], "bilinear": {"w": self.bi[k].value}}
+                    for k in range(2)}
+            return emlp_apply(plan, {**tree, "readout": c[2]}, x)
+
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal((32, 10)), jnp.float32)
+    y = jnp.asarray(rng.standard_normal((32, 1)), jnp.float32)
+    ref = Reference()
+    assert np.allclose(ref(x), model(x), atol=1e-5)
+    ref_opt, opt = objax.optimizer.Adam(ref.vars()), eo.WeightSpaceAdam(model)
+    ref_grad = objax.GradValues(lambda: ((ref(x) - y) ** 2).mean(), ref.vars())
+    grad = objax.GradValues(lambda: ((model(x) - y) ** 2).mean(), model.vars())
+    for _ in range(4):
+        ref_opt(1e-2, ref_grad()[0])
+        opt(1e-2, grad()[0])
+    ours = eo.export_params(model)
+    for v, p, w in zip(views, paths, ref.w, strict=True):
+        expected = v.lift_w(v.lower_w(w.value))  # W = P w
+        np.testing.assert_allclose(v.lift_w(at(ours, p)["w"]), expected, atol=2e-6)
+        assert not np.allclose(at(ours, p)["w"], at(start, p)["w"])  # it moved
+    np.testing.assert_allclose(ours["block0"]["bilinear"]["w"], ref.bi[0].value, atol=2e-6)
