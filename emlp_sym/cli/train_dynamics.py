@@ -77,7 +77,9 @@ class DynamicsConfig:
     dt: float = 0.2
     integration_time: float = 30.0
     substeps: int = 1  # RK4 steps per dt, in training and in rollouts
-    adam_in: str = "weights"  # Adam's space: the dense weights (the reference's) or coefficients
+    # Adam on the basis coefficients (every front's default) or, as the reference steps, on the
+    # dense weights (emlp_sym.nn.optim); measured in docs/paper_results.md
+    adam_in: str = "coefficients"
     out: str = "runs/latest"
     progress: bool = True
     plots: bool = True
