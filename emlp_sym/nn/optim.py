@@ -6,9 +6,10 @@ instead and uses ``W = P w``, ``P`` the projector onto the equivariant maps. Pla
 descent moves ``W`` identically in both (``P = Q Qᵀ`` with ``Q`` orthonormal), but Adam does
 not: it scales each *entry* of ``w`` by its own running RMS, so a basis element spread over
 ``n`` entries of ``W`` (``δ_ij`` on ``V → V`` of O(5): n = 5) moves about ``√n`` times farther
-per step than its single coefficient does under Adam on ``c``. Measured on O5Synthetic
-(N = 1000, 900 epochs, seed 0): test MSE 0.034 with Adam on the coefficients, 0.022 with
-Adam on the dense weights; the reference's three trials: 0.023, 0.016, 0.012.
+per step than its single coefficient does under Adam on ``c``. Neither is better everywhere
+(docs/paper_results.md): on O5Synthetic the dense step gave test MSE 0.016 against 0.025 (six
+trials each, best-validation checkpoints; the reference's trials: 0.012-0.023), on the double
+spring pendulum's Hamiltonian EMLP with D6 it was 5x worse in one trial.
 
 :func:`in_weight_space` runs any optax transformation on the dense view of the EMLP's linear
 layers (``W``, ``b``) and maps its update back with ``Qᵀ``; the other parameters (bilinear
