@@ -50,8 +50,9 @@ def groups(draw, families=REAL_FAMILIES, max_d: int = 6):
     ``hypothesis.find`` gives the simplest draw that meets a condition:
 
     >>> from hypothesis import find
-    >>> find(groups(families=("S", "Z")), lambda G: G.d >= 4)
-    S(4)
+    >>> G = find(groups(families=("S", "Z")), lambda G: G.d >= 4)
+    >>> str(G) in ("S(4)", "Z(4)")  # the shrunk draw may be either
+    True
     """
     options = []
     for name in families:
