@@ -146,19 +146,19 @@ def weight_space(plan: EMLPPlan) -> WeightSpace:
     check_dense_memory([lp for _, lp in layers])
     views = {path: dense_view(lp) for path, lp in layers}
 
-    def lift(tree):
+    def each_layer(tree, w_fn, b_fn):  # w_fn, b_fn: which map of a layer's DenseView
         for path, view in views.items():
             leaf = _at(tree, path)
-            tree = _replace(tree, path, {"w": view.lift_w(leaf["w"]),
-                                         "b": view.lift_b(leaf["b"])})
+            tree = _replace(tree, path, {
+                "w": w_fn(view)(jnp.asarray(leaf["w"], jnp.float32)),
+                "b": b_fn(view)(jnp.asarray(leaf["b"], jnp.float32))})
         return tree
 
+    def lift(tree):
+        return each_layer(tree, lambda v: v.lift_w, lambda v: v.lift_b)
+
     def lower(tree):
-        for path, view in views.items():
-            leaf = _at(tree, path)
-            tree = _replace(tree, path, {"w": view.lower_w(jnp.asarray(leaf["w"], jnp.float32)),
-                                         "b": view.lower_b(jnp.asarray(leaf["b"], jnp.float32))})
-        return tree
+        return each_layer(tree, lambda v: v.lower_w, lambda v: v.lower_b)
 
     return WeightSpace(lift, lower)
 
