@@ -29,7 +29,7 @@ from emlp_sym.cli.backends.objax import make_train_step
 from emlp_sym.datasets import Inertia
 from emlp_sym.groups import SO
 from emlp_sym.nn import EMLP, MLP, Sequential
-from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.objax.compat import ensure_objax
 from emlp_sym.solvers import clear_caches
 from emlp_sym.testing import equivariance_error
 

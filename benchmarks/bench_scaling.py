@@ -46,8 +46,8 @@ from emlp_sym.nn import (
     mlp_architecture,
     uniform_rep,
 )
-from emlp_sym.nn.linear import linear_plan
-from emlp_sym.nn.plan_cache import clear_caches
+from emlp_sym.nn.core.linear import linear_plan
+from emlp_sym.nn.core.plan_cache import clear_caches
 from emlp_sym.reps import V
 
 

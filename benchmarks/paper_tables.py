@@ -12,7 +12,7 @@
 
 Settings follow the reference: Adam lr 3e-3, batch 500, 3 layers, Adam stepping in the dense
 weights as the reference's does (``--adam-in coefficients`` for emlp_sym's plain Adam; see
-emlp_sym.nn.optim); (a) ch 384, epochs ``min(900000/N, 1000)``, test on 5000 points, the
+emlp_sym.nn.core.optim); (a) ch 384, epochs ``min(900000/N, 1000)``, test on 5000 points, the
 test MSE of the final model and of the one with the best validation MSE (the reference
 reports the latter); (b) ch 128, 500 training trajectories (one 5-step chunk each), 500
 test trajectories, rollouts of 30 s at dt 0.2. The reduced grid caps the epochs
@@ -108,8 +108,8 @@ def _regression_cell(task: str, model: str, n: int, epochs: int, ch: int, n_test
 
     from emlp_sym.cli.parse import parse_group
     from emlp_sym.datasets import DATASETS
-    from emlp_sym.nn import architecture as arch
-    from emlp_sym.nn.optim import in_weight_space
+    from emlp_sym.nn.core import architecture as arch
+    from emlp_sym.nn.core.optim import in_weight_space
 
     t0 = time.perf_counter()
     train, test = DATASETS[task](n, seed=seed), DATASETS[task](n_test, seed=seed + 1)
@@ -126,7 +126,7 @@ def _regression_cell(task: str, model: str, n: int, epochs: int, ch: int, n_test
     predict = lambda p, x: arch.standardize(lambda z: net(p, z), stats, x)
     mse = lambda p, x, y: jnp.mean((predict(p, x) - y) ** 2)
     opt = optax.adam(3e-3)
-    if model == "EMLP" and adam_in == "weights":  # the reference's step (emlp_sym.nn.optim)
+    if model == "EMLP" and adam_in == "weights":  # the reference's step (emlp_sym.nn.core.optim)
         opt = in_weight_space(opt, plan)
     state = opt.init(params)
     rep_in, rep_out = train.rep_in(G), train.rep_out(G)
@@ -186,7 +186,7 @@ def _dynamics_cell(family: str, group: str, epochs: int, ch: int, n_train: int, 
         rollout_metrics,
         rollouts,
     )
-    from emlp_sym.nn.params import save_params
+    from emlp_sym.nn.core.params import save_params
 
     t0 = time.perf_counter()
     model = DYNAMICS_MODELS[(family, group != "MLP")]
@@ -504,7 +504,7 @@ def main(argv=None):
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--adam-in", choices=("weights", "coefficients"), default="weights",
                    help="Adam on the dense weights, as the reference (default), or on the "
-                        "basis coefficients (see emlp_sym.nn.optim)")
+                        "basis coefficients (see emlp_sym.nn.core.optim)")
     p.add_argument("--budget-min", type=float, default=float("inf"),
                    help="start no new cell after this many minutes")
     p.add_argument("--json", default=str(RESULTS / "reduced_grid.json"),

@@ -2,7 +2,7 @@
 
 Every process runs the same program. :func:`initialize` connects it to the others through a
 coordinator (process 0's ``host:port``); after that ``jax.devices()`` lists the devices of
-every process, :class:`emlp_sym.nn.sharding.DataParallel` builds one mesh over all of them,
+every process, :class:`emlp_sym.cli.sharding.DataParallel` builds one mesh over all of them,
 and each process feeds only its own rows of each global batch (``process_rows``). Gradients
 are summed across processes by the collectives XLA inserts in the jitted step (on CPU
 through gloo, JAX's default ``jax_cpu_collectives_implementation``; on GPU through NCCL).

@@ -24,7 +24,7 @@ from emlp_sym.cli.backends import FRAMEWORKS, check_epoch, get_backend, make_par
 from emlp_sym.datasets import DATASETS, DataLoader
 from emlp_sym.distributed import is_main_process
 from emlp_sym.errors import ConfigError, TrainingError
-from emlp_sym.nn.params import load_params, num_params, save_params
+from emlp_sym.nn.core.params import load_params, num_params, save_params
 from emlp_sym.progress import progress_bar
 from emlp_sym.testing import paired_equivariance_error
 
@@ -82,7 +82,7 @@ class TrainConfig:
         if isinstance(self.checkpoint_every, bool) or int(self.checkpoint_every) < 0:
             raise ConfigError(f"checkpoint_every must be a non-negative integer (0: no "
                               f"checkpoints), got {self.checkpoint_every}")
-        from emlp_sym.nn.sharding import parse_devices
+        from emlp_sym.cli.sharding import parse_devices
 
         parse_devices(self.devices)
 

@@ -6,8 +6,8 @@ state), then the rollout metric on the test trajectories: from each test chunk's
 the model's rollout and the true one over ``T_long`` (30 s at dt 0.2), the relative error
 ``‖a−b‖/(‖a‖+‖b‖)`` at each time, geometric mean over trajectories and time.
 
-Training uses the core's pure model (:mod:`emlp_sym.nn.dynamics`; RK4 at a fixed step, ``substeps``
-per ``dt``); the parameters are the core's tree, loaded back into the chosen front's
+Training uses the core's pure model (:mod:`emlp_sym.nn.core.dynamics`; RK4 at a fixed step,
+``substeps`` per ``dt``); the parameters are the core's tree, loaded back into the chosen front's
 ``EMLPH`` / ``MLPH`` / ``EMLPode`` / ``MLPode`` (objax or Flax NNX) whose vector field is
 checked against the core's. Writes ``config.json``, ``metrics.json``, ``params.npz``,
 ``losses.png``, ``rollout_error.png`` (error against time) and ``rollout.png`` (one test
@@ -36,7 +36,7 @@ DYNAMICS_MODELS = {
 DYNAMICS_DATASETS = ("DoubleSpringPendulum", "SHO")
 #: the fronts that have ``EMLPH`` / ``MLPH`` / ``EMLPode`` / ``MLPode``
 DYNAMICS_FRAMEWORKS = ("objax", "flax")
-ADAM_SPACES = ("weights", "coefficients")  # see emlp_sym.nn.optim
+ADAM_SPACES = ("weights", "coefficients")  # see emlp_sym.nn.core.optim
 
 
 def is_dynamics(dataset: str | None, model: str | None) -> bool:
@@ -78,7 +78,7 @@ class DynamicsConfig:
     integration_time: float = 30.0
     substeps: int = 1  # RK4 steps per dt, in training and in rollouts
     # Adam on the basis coefficients (every front's default) or, as the reference steps, on the
-    # dense weights (emlp_sym.nn.optim); measured in docs/paper_results.md
+    # dense weights (emlp_sym.nn.core.optim); measured in docs/paper_results.md
     adam_in: str = "coefficients"
     out: str = "runs/latest"
     progress: bool = True
@@ -127,7 +127,7 @@ def build_datasets(cfg: DynamicsConfig):
 
 def build_net(cfg: DynamicsConfig, trainset):
     """The group (``cfg.group`` parsed, or the dataset's symmetry) and the core's
-    :class:`~emlp_sym.nn.dynamics.DynamicsNet` of ``cfg.model``.
+    :class:`~emlp_sym.nn.core.dynamics.DynamicsNet` of ``cfg.model``.
 
     >>> cfg = DynamicsConfig(dataset="SHO", model="MLPH", ch=8, num_layers=1, n_train=4,
     ...                      n_test=2, integration_time=1.0, progress=False)
@@ -137,7 +137,7 @@ def build_net(cfg: DynamicsConfig, trainset):
     SO(2) hamiltonian False
     """
     from emlp_sym.cli.parse import parse_group
-    from emlp_sym.nn.dynamics import dynamics_net
+    from emlp_sym.nn.core.dynamics import dynamics_net
 
     G = trainset.symmetry if cfg.group is None else parse_group(cfg.group)
     kind, equivariant = DYNAMICS_MODELS[cfg.model]
@@ -156,9 +156,9 @@ def fit(net, trainset, testset, cfg: DynamicsConfig, desc: str = ""):
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V
-    >>> from emlp_sym.nn.dynamics import dynamics_net, init_dynamics
+    >>> from emlp_sym.nn.core.dynamics import dynamics_net, init_dynamics
     >>> net = dynamics_net("hamiltonian", V, SO(2), ch=8, num_layers=1, equivariant=False)
-    >>> from emlp_sym.nn.dynamics import chunk_mse
+    >>> from emlp_sym.nn.core.dynamics import chunk_mse
     >>> chunks, ts = np.ones((4, 5, 2)), np.arange(5) * 0.2  # 4 chunks of 5 states at dt 0.2
     >>> float(chunk_mse(net, init_dynamics(net, 0), chunks, ts)) > 0
     True
@@ -167,8 +167,8 @@ def fit(net, trainset, testset, cfg: DynamicsConfig, desc: str = ""):
     import optax
     from tqdm.auto import tqdm
 
-    from emlp_sym.nn.dynamics import chunk_mse, init_dynamics
-    from emlp_sym.nn.optim import in_weight_space
+    from emlp_sym.nn.core.dynamics import chunk_mse, init_dynamics
+    from emlp_sym.nn.core.optim import in_weight_space
 
     params = init_dynamics(net, cfg.seed)
     opt = optax.adam(cfg.lr)
@@ -216,14 +216,14 @@ def rollouts(net, params, testset, cfg: DynamicsConfig, batch: int = 500):
     ...                      n_test=2, integration_time=1.0, progress=False)
     >>> train, test = build_datasets(cfg)
     >>> G, net = build_net(cfg, train)
-    >>> from emlp_sym.nn.dynamics import init_dynamics
+    >>> from emlp_sym.nn.core.dynamics import init_dynamics
     >>> pred, true = rollouts(net, init_dynamics(net, 0), test, cfg)
     >>> pred.shape, true.shape
     ((2, 5, 2), (2, 5, 2))
     """
     import jax
 
-    from emlp_sym.nn.dynamics import integrate
+    from emlp_sym.nn.core.dynamics import integrate
 
     ts = jax.numpy.asarray(testset.T_long)
     roll = jax.jit(lambda p, z0: integrate(net, p, z0, ts, "rk4", cfg.substeps))
@@ -245,7 +245,7 @@ def rollout_metrics(pred, true, T_long) -> dict:
     >>> round(m["rollout_error"], 4), m["diverged_rollouts"], len(m["rollout_error_curve"])
     (0.005, 0, 3)
     """
-    from emlp_sym.nn.dynamics import geometric_mean, rollout_errors
+    from emlp_sym.nn.core.dynamics import geometric_mean, rollout_errors
 
     errs = np.asarray(rollout_errors(pred, true))
     logs = np.log(np.maximum(errs, 1e-7))
@@ -268,13 +268,13 @@ def vector_field_equivariance(net, params, G, states, seed: int = 0) -> float:
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V
-    >>> from emlp_sym.nn.dynamics import dynamics_net, init_dynamics
+    >>> from emlp_sym.nn.core.dynamics import dynamics_net, init_dynamics
     >>> net = dynamics_net("hamiltonian", V, SO(2), ch=8, num_layers=1, equivariant=False)
     >>> states = np.random.default_rng(0).standard_normal((4, 2))
     >>> vector_field_equivariance(net, init_dynamics(net, 0), SO(2), states) > 0.01
     True
     """
-    from emlp_sym.nn.dynamics import vector_field
+    from emlp_sym.nn.core.dynamics import vector_field
     from emlp_sym.testing import paired_equivariance_error
 
     rep = net.rep_in
@@ -288,7 +288,7 @@ def front_model(cfg: DynamicsConfig, net, G, params):
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V
-    >>> from emlp_sym.nn.dynamics import dynamics_net, init_dynamics
+    >>> from emlp_sym.nn.core.dynamics import dynamics_net, init_dynamics
     >>> net = dynamics_net("hamiltonian", V, SO(2), ch=8, num_layers=1, equivariant=False)
     >>> cfg = DynamicsConfig(dataset="SHO", model="MLPH", ch=8, num_layers=1)  # objax front
     >>> model = front_model(cfg, net, SO(2), init_dynamics(net, 0))
@@ -326,8 +326,8 @@ def train_dynamics(cfg: DynamicsConfig) -> dict:
     """
     import jax
 
-    from emlp_sym.nn.dynamics import vector_field
-    from emlp_sym.nn.params import num_params, save_params
+    from emlp_sym.nn.core.dynamics import vector_field
+    from emlp_sym.nn.core.params import num_params, save_params
 
     cfg.validate()
     out = Path(cfg.out)

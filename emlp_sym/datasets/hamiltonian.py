@@ -7,7 +7,7 @@ Dormand-Prince) at the times ``T_long = 0, dt, ..., integration_time - dt`` (30 
 150 states), and keeps one chunk of ``chunk_len`` consecutive states per trajectory, picked
 at random among the ``len(T_long) // chunk_len`` aligned chunks. Training integrates a model
 from each chunk's first state over ``T = 0, dt, ..., (chunk_len-1) dt`` and compares the
-whole chunk (the integrated-chunk MSE, :func:`emlp_sym.nn.dynamics.chunk_mse`).
+whole chunk (the integrated-chunk MSE, :func:`emlp_sym.nn.core.dynamics.chunk_mse`).
 
 Items are the reference's: ``ds[i] == ((z0, T), chunk)`` with ``z0 = chunk[0]``.
 ``X`` (N, D) holds the chunks' first states and ``Y`` (N, chunk_len, D) the chunks.
@@ -101,7 +101,7 @@ class HamiltonianDataset:
 
     def dynamics(self, z):
         """Hamilton's equations ``J∇H(z)`` at states ``z`` (..., D), in JAX."""
-        from emlp_sym.nn.dynamics import symplectic_gradient
+        from emlp_sym.nn.core.dynamics import symplectic_gradient
 
         return symplectic_gradient(self.H, z)
 
@@ -110,7 +110,7 @@ class HamiltonianDataset:
         float32 (``odeint`` at this dataset's tolerances)."""
         import jax.numpy as jnp
 
-        from emlp_sym.nn.dynamics import odeint_integrate
+        from emlp_sym.nn.core.dynamics import odeint_integrate
 
         z0 = np.asarray(z0, dtype=np.float32)
         if z0.ndim != 2 or z0.shape[1] != self.state_size:

@@ -1,21 +1,24 @@
 """EMLP layers: one framework-free core, and a front per framework.
 
-The core (importing JAX, no framework): :mod:`~emlp_sym.nn.linear`, :mod:`~.bilinear`,
-:mod:`~.gates` (plans as named records and pure apply functions), :mod:`~.allocation`
-(``uniform_rep``, ``gated``, ``gate_indices``), :mod:`~.architecture` (the EMLP/MLP wiring
-every front reads, and the core's own pure model), :mod:`~.params` (the front-neutral
-parameter format) and :mod:`~.augmentation` (training-time group augmentation).
+``emlp_sym/nn/core/`` is the core (importing JAX, no framework):
+:mod:`~emlp_sym.nn.core.linear`, :mod:`~.bilinear`, :mod:`~.gates` (plans as named records and
+pure apply functions), :mod:`~.allocation` (``uniform_rep``, ``gated``, ``gate_indices``),
+:mod:`~.architecture` (the EMLP/MLP wiring every front reads, and the core's own pure model),
+:mod:`~.params` (the front-neutral parameter format) and :mod:`~.augmentation` (training-time
+group augmentation).
 
-The fronts, each importing its framework only when it is imported:
-``emlp_sym.nn.objax`` (the seed's), ``.flax`` (Flax NNX), ``.linen`` (Flax linen), ``.haiku``,
+The fronts, one package each beside the core, each importing its framework only when it is
+imported: ``emlp_sym.nn.objax`` (the seed's; its JAX compatibility patch, dynamics models and
+``WeightSpaceAdam`` inside it), ``.flax`` (Flax NNX), ``.linen`` (Flax linen), ``.haiku``,
 ``.equinox`` and ``.pytorch``. ``emlp_sym.nn.EMLP`` and the other layer names here are the
 objax front's, as the seed writes them; they load objax on first use.
 """
 
 import importlib
 
-from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.architecture import (
+from emlp_sym import _moved
+from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.core.architecture import (
     EMLPArchitecture,
     EMLPBlockPlan,
     EMLPPlan,
@@ -30,17 +33,19 @@ from emlp_sym.nn.architecture import (
     mlp_apply,
     mlp_architecture,
 )
-from emlp_sym.nn.bilinear import (
+from emlp_sym.nn.core.bilinear import (
     BiLinearPlan,
     bilinear_apply,
     bilinear_plan,
     bilinear_weights,
     init_bilinear,
 )
-from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
-from emlp_sym.nn.linear import LinearPlan, init_linear, linear_apply, linear_plan
-from emlp_sym.nn.params import load_params, num_params, save_params
-from emlp_sym.nn.plan_cache import clear_caches
+from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
+from emlp_sym.nn.core.linear import LinearPlan, init_linear, linear_apply, linear_plan
+from emlp_sym.nn.core.params import load_params, num_params, save_params
+from emlp_sym.nn.core.plan_cache import clear_caches
+
+_moved.install()  # emlp_sym.nn.linear & co. (release 0.1's paths) still import, with a warning
 
 #: The framework fronts, each a module ``emlp_sym.nn.<front>`` imported on first use.
 FRONTS = ("objax", "flax", "linen", "haiku", "equinox", "pytorch")
@@ -63,8 +68,10 @@ __all__ = [
 def __getattr__(name):
     if name in _OBJAX_NAMES:
         return getattr(importlib.import_module("emlp_sym.nn.objax"), name)
-    if name in FRONTS:
+    if name in FRONTS or name == "core":
         return importlib.import_module(f"emlp_sym.nn.{name}")
+    if f"emlp_sym.nn.{name}" in _moved.MOVED:  # release 0.1's emlp_sym.nn.params & co.
+        return importlib.import_module(f"emlp_sym.nn.{name}")  # warns through _moved
     raise AttributeError(f"module 'emlp_sym.nn' has no attribute {name!r}")
 
 

@@ -46,7 +46,7 @@ def test_backend_seed_fixes_the_initial_parameters(framework):
 
 
 def _leaves(tree):
-    from emlp_sym.nn.params import flatten_params
+    from emlp_sym.nn.core.params import flatten_params
 
     return [v for _, v in sorted(flatten_params(tree).items())]
 

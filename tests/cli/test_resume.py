@@ -15,7 +15,7 @@ from emlp_sym.cli import checkpoint
 from emlp_sym.cli.main import main
 from emlp_sym.cli.train import TrainConfig, train
 from emlp_sym.errors import ConfigError, TrainingError
-from emlp_sym.nn.params import flatten_params
+from emlp_sym.nn.core.params import flatten_params
 
 SMALL = TrainConfig(epochs=6, ch=16, num_layers=1, n_train=64, n_test=64, batch_size=32,
                     progress=False, checkpoint_every=2)
@@ -155,7 +155,7 @@ def _epochs(backend, loader, epochs):
 def test_outputs_get_the_usual_file_mode(tmp_path, umask):
     """Parameter files, checkpoints and run outputs all go through one atomic writer, which
     gives the mode a plain ``open()`` would (0666 less the umask), not mkstemp's 0600."""
-    from emlp_sym.nn.params import load_params, save_params
+    from emlp_sym.nn.core.params import load_params, save_params
 
     old = os.umask(umask)
     try:

@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from emlp_sym.errors import ShapeError
 from emlp_sym.groups import SO, S, SO13p
-from emlp_sym.nn.augmentation import augmented_apply, group_augmentation
+from emlp_sym.nn.core.augmentation import augmented_apply, group_augmentation
 from emlp_sym.reps import Scalar, V
 
 

@@ -14,8 +14,8 @@ from layer_cases import core_emlp_outputs, random_params, rel_diff, small_emlp_c
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, O, S
-from emlp_sym.nn.keys import as_key
-from emlp_sym.nn.params import check_params, flatten_params, unflatten_params
+from emlp_sym.nn.core.keys import as_key
+from emlp_sym.nn.core.params import check_params, flatten_params, unflatten_params
 from emlp_sym.reps import Scalar, V
 from emlp_sym.testing import assert_equivariant
 
@@ -31,8 +31,8 @@ def _imported_after(code: str) -> set:
 
 
 def test_the_core_imports_no_framework():
-    code = ("import emlp_sym, emlp_sym.nn, emlp_sym.nn.linear, emlp_sym.nn.bilinear, "
-            "emlp_sym.nn.gates, emlp_sym.nn.architecture, emlp_sym.nn.params\n"
+    code = ("import emlp_sym, emlp_sym.nn, emlp_sym.nn.core.linear, emlp_sym.nn.core.bilinear, "
+            "emlp_sym.nn.core.gates, emlp_sym.nn.core.architecture, emlp_sym.nn.core.params\n"
             "from emlp_sym.groups import SO\nfrom emlp_sym.reps import V\n"
             "import emlp_sym.nn as enn\n"
             "plan = enn.emlp_plan(enn.emlp_architecture(V, V, SO(3), ch=16, num_layers=1))\n"

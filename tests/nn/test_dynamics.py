@@ -1,4 +1,4 @@
-"""The dynamics core (emlp_sym.nn.dynamics) and its objax / Flax NNX fronts: invariance of the
+"""The dynamics core (emlp_sym.nn.core.dynamics) and its objax / Flax NNX fronts: invariance of the
 learned Hamiltonian, equivariance of the vector fields, the integrators and the rollout
 metric."""
 
@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from emlp_sym.groups import SO, DkeR3, O2eR3
-from emlp_sym.nn import dynamics as dyn
+from emlp_sym.nn.core import dynamics as dyn
 from emlp_sym.reps import Scalar, V
 
 SEEDS = st.integers(0, 2**31 - 1)

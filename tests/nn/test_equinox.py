@@ -94,7 +94,7 @@ def test_gradients_reach_every_parameter():
     model = F.Standardize(F.EMLP(rin, rout, G, ch=30, num_layers=2, key=0),
                           (np.zeros(rin.size()), np.ones(rin.size())))
     grads = eqx.filter_jit(eqx.filter_grad(lambda m: jnp.sum(m(jnp.asarray(x)) ** 2)))(model)
-    for name, g in enn.params.flatten_params(F.export_params(grads)).items():
+    for name, g in enn.core.params.flatten_params(F.export_params(grads)).items():
         assert np.abs(g).max() > 0, f"no gradient reaches {name}"
     # the statistics are arrays of the pytree, but not trained
     assert all(float(jnp.abs(g).max()) == 0 for g in grads.stats)

@@ -19,7 +19,7 @@ from layer_cases import (
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, SO13, O, S, Z
-from emlp_sym.nn.params import flatten_params, load_params, save_params
+from emlp_sym.nn.core.params import flatten_params, load_params, save_params
 from emlp_sym.reps import Scalar, T, V
 from emlp_sym.testing import assert_equivariant
 
@@ -110,7 +110,7 @@ def test_plans_stay_out_of_the_state():
 
 
 def test_linear_draws_the_cores_initial_parameters_from_rngs():
-    from emlp_sym.nn.linear import init_linear
+    from emlp_sym.nn.core.linear import init_linear
 
     rin, rout = (Scalar + V)(SO(3)), (V**2)(SO(3))
     layer = ef.Linear(rin, rout, rngs=nnx.Rngs(3))
@@ -138,7 +138,7 @@ def test_mlp_matches_the_core():
 
 
 def test_standardize_matches_the_core():
-    from emlp_sym.nn.architecture import standardize
+    from emlp_sym.nn.core.architecture import standardize
 
     G, rin, rout, x = small_emlp_case()
     rng = np.random.default_rng(1)

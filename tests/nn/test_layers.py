@@ -12,7 +12,7 @@ from user_reps import PseudoScalar
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, SO13, O, S, Z
-from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.objax.compat import ensure_objax
 from emlp_sym.reps import Scalar, T, V
 from emlp_sym.testing import assert_equivariant
 
@@ -158,7 +158,7 @@ def test_gate_plan_matches_gate_indices(pair, seed):
     """The block-wise gating equals the reference definition via gate_indices."""
     import jax
 
-    from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
+    from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
 
     _, _, rep = pair
     x = np.random.default_rng(seed).standard_normal((3, enn.gated(rep).size()))
@@ -198,7 +198,7 @@ def test_user_rep_on_a_permutation_group_gets_its_own_gate():
 def test_linear_equals_its_dense_matrix(pair, seed):
     """The block-routed application (invariants into the scalar GEMM, lifted scalars, a dense
     tensor block) equals ``W x + b`` with the whole dense ``W``."""
-    from emlp_sym.nn.linear import dense_weight, init_linear, linear_apply, linear_plan
+    from emlp_sym.nn.core.linear import dense_weight, init_linear, linear_apply, linear_plan
 
     G, rin, rout = pair
     plan = linear_plan(rin, rout)
@@ -217,7 +217,12 @@ def test_linear_equals_its_dense_matrix(pair, seed):
 def test_bilinear_equals_its_literal_form(pair, seed):
     """The batched contraction equals ``W(x) x`` with W(x) built entry by entry, as the
     reference library does, and each W(x) is an equivariant matrix."""
-    from emlp_sym.nn.bilinear import bilinear_apply, bilinear_plan, bilinear_weight, init_bilinear
+    from emlp_sym.nn.core.bilinear import (
+        bilinear_apply,
+        bilinear_plan,
+        bilinear_weight,
+        init_bilinear,
+    )
 
     G, rin, rout = pair
     plan = bilinear_plan(rin, rout)
@@ -235,7 +240,7 @@ def test_bilinear_gram_products_differentiate_like_einsum():
     order, in forward and reverse mode."""
     from jax.test_util import check_grads
 
-    from emlp_sym.nn.bilinear import _gram
+    from emlp_sym.nn.core.bilinear import _gram
 
     X = jnp.asarray(np.random.default_rng(0).standard_normal((4, 5, 3)))
     with jax.enable_x64(True):

@@ -183,8 +183,8 @@ def test_standardize_shares_the_model_parameters_and_matches_the_core():
     params = random_params(L.export_params(variables), seed=5)
     got = jax.jit(model.apply)(L.import_params(variables, params), x)
     plan = enn.emlp_plan(net.architecture)
-    core_stats = tuple(jnp.asarray(s) for s in enn.architecture.check_stats(stats))
-    expected = enn.architecture.standardize(
+    core_stats = tuple(jnp.asarray(s) for s in enn.core.architecture.check_stats(stats))
+    expected = enn.core.architecture.standardize(
         lambda z: enn.emlp_apply(plan, jax.tree.map(jnp.asarray, params), z), core_stats, x)
     assert rel_diff(got, expected) < 1e-5
 
@@ -206,7 +206,7 @@ def test_modules_are_hashable_and_jit_their_apply():
 
 def test_tracing_again_solves_nothing():
     """Modules are rebound on every trace; the core's plan cache keeps that free."""
-    from emlp_sym.nn.linear import _hom_basis
+    from emlp_sym.nn.core.linear import _hom_basis
 
     net, variables, x = small_model()
     before = _hom_basis.cache_info().misses, enn.emlp_architecture.cache_info().misses

@@ -1,12 +1,12 @@
-"""Tests for emlp_sym.nn.objax_compat: objax 1.8.0 must run on current JAX."""
+"""Tests for emlp_sym.nn.objax.compat: objax 1.8.0 must run on current JAX."""
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from emlp_sym.nn import objax_compat
-from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.objax import compat as objax_compat
+from emlp_sym.nn.objax.compat import ensure_objax
 
 objax = ensure_objax()
 

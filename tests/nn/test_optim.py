@@ -1,4 +1,4 @@
-"""Adam in the dense weights (emlp_sym.nn.optim): the reference library's training step."""
+"""Adam in the dense weights (emlp_sym.nn.core.optim): the reference library's training step."""
 
 import jax
 import jax.numpy as jnp
@@ -8,7 +8,7 @@ import pytest
 from emlp_sym.errors import ResourceError
 from emlp_sym.groups import SO, O, S, SO13p
 from emlp_sym.nn import emlp_apply, emlp_architecture, emlp_plan, init_emlp, mlp_architecture
-from emlp_sym.nn.optim import in_weight_space, weight_space
+from emlp_sym.nn.core.optim import in_weight_space, weight_space
 from emlp_sym.reps import Scalar, V
 
 optax = pytest.importorskip("optax")
@@ -103,7 +103,7 @@ def test_objax_weight_space_adam_is_objax_adam_on_projected_dense_weights():
     import objax
 
     from emlp_sym.nn import objax as eo
-    from emlp_sym.nn.optim import dense_view
+    from emlp_sym.nn.core.optim import dense_view
 
     objax.random.DEFAULT_GENERATOR.seed(0)
     model = eo.EMLP(2 * V, Scalar, O(5), ch=24, num_layers=2)

@@ -6,7 +6,7 @@ import numpy as np
 from hypothesis import given
 from hypothesis import strategies as st
 
-from emlp_sym.nn.permute import MAX_RUNS, permute_last, runs
+from emlp_sym.nn.core.permute import MAX_RUNS, permute_last, runs
 
 
 @st.composite

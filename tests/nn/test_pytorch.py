@@ -18,8 +18,8 @@ from layer_cases import (
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, SO13, O, S, Z
-from emlp_sym.nn.bilinear import bilinear_apply
-from emlp_sym.nn.linear import dense_weight, linear_apply
+from emlp_sym.nn.core.bilinear import bilinear_apply
+from emlp_sym.nn.core.linear import dense_weight, linear_apply
 from emlp_sym.reps import Scalar, T, V
 from emlp_sym.testing import assert_equivariant
 
@@ -205,7 +205,7 @@ def test_export_import_round_trip(kind, tmp_path):
 def test_state_dict_holds_the_cores_parameters_by_name():
     G, rin, rout, x = small_emlp_case()
     model = P.EMLP(rin, rout, G, ch=24, num_layers=2)
-    flat = enn.params.flatten_params(P.export_params(model))
+    flat = enn.core.params.flatten_params(P.export_params(model))
     state = model.state_dict()
     assert sorted(state) == sorted(k.replace("/", ".") for k in flat)  # no bases, no indices
     for k, v in flat.items():
@@ -226,7 +226,7 @@ def test_initialization_follows_the_torch_seed_and_the_cores_distributions():
     b = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2))
     c = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(5)))
     d = P.export_params(P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(5)))
-    flat = enn.params.flatten_params
+    flat = enn.core.params.flatten_params
     assert all(np.array_equal(u, v) for u, v in zip(flat(a).values(), flat(b).values(),
                                                       strict=True))
     assert all(np.array_equal(u, v) for u, v in zip(flat(c).values(), flat(d).values(),

@@ -1,4 +1,4 @@
-"""Data parallelism (emlp_sym.nn.sharding): device-count parsing, batch checks, and the core's
+"""Data parallelism (emlp_sym.cli.sharding): device-count parsing, batch checks, and the core's
 own training step on 4 forced CPU devices giving one device's losses."""
 
 import os
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from emlp_sym.cli.sharding import DataParallel, data_parallel, parse_devices, select_devices
 from emlp_sym.errors import ConfigError
-from emlp_sym.nn.sharding import DataParallel, data_parallel, parse_devices, select_devices
 
 
 @given(st.integers(1, 10_000))
@@ -51,7 +51,7 @@ FOUR_DEVICES = textwrap.dedent("""
     from emlp_sym.errors import ConfigError
     from emlp_sym.groups import SO
     from emlp_sym.nn import emlp_apply, emlp_architecture, emlp_plan, init_emlp
-    from emlp_sym.nn.sharding import data_parallel
+    from emlp_sym.cli.sharding import data_parallel
 
     assert jax.device_count() == 4
     ds = Inertia(32, seed=0)

@@ -11,10 +11,10 @@ import pytest
 
 from emlp_sym.errors import EmlpSymError, ResourceError
 from emlp_sym.groups import SO
-from emlp_sym.nn.architecture import mlp_architecture
-from emlp_sym.nn.bilinear import bilinear_plan
-from emlp_sym.nn.linear import linear_plan
-from emlp_sym.nn.plan_cache import clear_caches as clear_plan_caches
+from emlp_sym.nn.core.architecture import mlp_architecture
+from emlp_sym.nn.core.bilinear import bilinear_plan
+from emlp_sym.nn.core.linear import linear_plan
+from emlp_sym.nn.core.plan_cache import clear_caches as clear_plan_caches
 from emlp_sym.reps import Scalar, V
 from emlp_sym.solvers import memory, monomial
 from emlp_sym.solvers.api import equivariant_basis, equivariant_projector
@@ -230,7 +230,7 @@ def test_layers_refuse_before_allocating(low_limit, build, limit, match):
 
 
 def test_layer_bases_are_summed_as_they_are_solved(low_limit):
-    from emlp_sym.nn.layer_memory import BasisBudget
+    from emlp_sym.nn.core.layer_memory import BasisBudget
 
     budget = BasisBudget("Linear", V(SO(3)), V(SO(3)))
     low_limit("1k")

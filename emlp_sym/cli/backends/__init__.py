@@ -5,7 +5,7 @@ takes Adam steps on the mean squared error, predicts, and moves parameters in an
 core's parameter tree, so a run trained with one framework is evaluated with any other.
 All arrays crossing this interface are NumPy float32.
 
-Every JAX backend takes ``parallel=`` (an :class:`emlp_sym.nn.sharding.DataParallel`, or None
+Every JAX backend takes ``parallel=`` (an :class:`emlp_sym.cli.sharding.DataParallel`, or None
 for JAX's default device): its parameters and optimizer state are replicated over the mesh,
 each training batch is split along it (``step``'s ``x, y`` are this process's rows of the
 global batch), and evaluation batches are split when they divide evenly. The PyTorch backend
@@ -60,7 +60,7 @@ class Backend(Protocol):
 
 class OneDevice:
     """The placement of a backend built without ``parallel``: JAX's default device, as
-    before; the same methods as :class:`~emlp_sym.nn.sharding.DataParallel`.
+    before; the same methods as :class:`~emlp_sym.cli.sharding.DataParallel`.
 
     >>> place = OneDevice()
     >>> place.num_devices, place.shard_batch(np.ones(2)).shape
@@ -93,7 +93,7 @@ def placement(parallel):
 
 def make_parallel(framework: str, devices="all", batch_sizes=()):
     """The ``parallel=`` of a backend for ``--devices`` (``"all"`` or a count): a
-    :class:`~emlp_sym.nn.sharding.DataParallel` for a JAX front, None for PyTorch (one
+    :class:`~emlp_sym.cli.sharding.DataParallel` for a JAX front, None for PyTorch (one
     device; a count above 1 is a ConfigError).
 
     With ``"all"`` in one process, the run takes the most local devices that split every
@@ -108,7 +108,7 @@ def make_parallel(framework: str, devices="all", batch_sizes=()):
 
     import jax
 
-    from emlp_sym.nn.sharding import data_parallel, parse_devices
+    from emlp_sym.cli.sharding import data_parallel, parse_devices
 
     n = parse_devices(devices)
     if framework == "pytorch":
@@ -131,7 +131,7 @@ def check_epoch(parallel, num_examples: int, batch_size: int) -> None:
     """ConfigError unless every training batch of an epoch (the last, smaller one included)
     splits evenly over ``parallel``'s devices.
 
-    >>> from emlp_sym.nn.sharding import data_parallel
+    >>> from emlp_sym.cli.sharding import data_parallel
     >>> check_epoch(data_parallel(1), 1000, 500)  # splits evenly: nothing happens
     """
     if parallel is None:

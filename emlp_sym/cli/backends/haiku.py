@@ -10,7 +10,7 @@ from emlp_sym.cli.backends import placement
 from emlp_sym.cli.checkpoint import pytree_state, restore_pytree
 from emlp_sym.nn import haiku as front
 from emlp_sym.nn._optional import require
-from emlp_sym.nn.architecture import bind_rep
+from emlp_sym.nn.core.architecture import bind_rep
 
 hk = require("haiku", extra="haiku", front="haiku")
 optax = require("optax", extra="haiku", front="haiku")

@@ -17,7 +17,7 @@ from emlp_sym.cli.backends import placement
 from emlp_sym.cli.checkpoint import pytree_state, restore_pytree
 from emlp_sym.nn import linen as front
 from emlp_sym.nn._optional import require
-from emlp_sym.nn.keys import as_key
+from emlp_sym.nn.core.keys import as_key
 
 optax = require("optax", extra="flax", front="linen")
 

@@ -14,7 +14,7 @@ import numpy as np
 from emlp_sym.cli.backends import placement
 from emlp_sym.errors import ConfigError
 from emlp_sym.nn import objax as front
-from emlp_sym.nn.objax_compat import ensure_objax
+from emlp_sym.nn.objax.compat import ensure_objax
 
 objax = ensure_objax()
 
@@ -22,7 +22,7 @@ objax = ensure_objax()
 def make_train_step(model, parallel=None):
     """The seed's objax loop: a jitted Adam step ``train_op(x, y, lr)`` (returning the loss
     before the step, in a list) and ``test_loss(x, y)``. With ``parallel`` (a
-    :class:`~emlp_sym.nn.sharding.DataParallel`) the model's and Adam's variables are
+    :class:`~emlp_sym.cli.sharding.DataParallel`) the model's and Adam's variables are
     replicated over its mesh; feed batches from ``parallel.shard_batch``.
 
     >>> from emlp_sym.groups import S
@@ -56,7 +56,7 @@ def replicate_vars(variables, parallel) -> None:
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.nn.objax import Linear
-    >>> from emlp_sym.nn.sharding import data_parallel
+    >>> from emlp_sym.cli.sharding import data_parallel
     >>> from emlp_sym.reps import V
     >>> model = Linear(V(S(3)), V(S(3)))
     >>> replicate_vars(model.vars(), data_parallel(1))

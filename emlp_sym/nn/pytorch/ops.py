@@ -1,8 +1,9 @@
 """The PyTorch front's maths: the core's linear, bilinear and gate maps, written in torch.
 
 The PyTorch front must not call JAX in its forward or backward pass, so the three maps of the
-core (:func:`~emlp_sym.nn.linear.linear_apply`, :func:`~emlp_sym.nn.bilinear.bilinear_apply`,
-:func:`~emlp_sym.nn.gates.gated_nonlinearity`) are ported here, op for op, from the same plans:
+core (:func:`~emlp_sym.nn.core.linear.linear_apply`,
+:func:`~emlp_sym.nn.core.bilinear.bilinear_apply`,
+:func:`~emlp_sym.nn.core.gates.gated_nonlinearity`) are ported here, op for op, from the same plans:
 same parameter layout, same canonical type blocks, same contraction order for every pair of
 the bilinear map, same Gram shortcut. Activations are ``(N, m·s)`` torch tensors, one per
 canonical type block (:class:`Blocks` cuts them out of the user's layout, :class:`Join` puts
@@ -27,8 +28,8 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from emlp_sym.nn.bilinear import SCALE
-from emlp_sym.nn.permute import MAX_RUNS, runs
+from emlp_sym.nn.core.bilinear import SCALE
+from emlp_sym.nn.core.permute import MAX_RUNS, runs
 
 
 def _bounds(sizes) -> list[tuple[int, int]]:
@@ -338,7 +339,7 @@ def bilinear(plan, w: torch.Tensor, parts, gathers) -> list:
     groups' pairs first), the :class:`Blocks` taking t's layout to the ``(s_b, s_a)`` matrix
     layout, or None where that is the identity.
 
-    As :func:`emlp_sym.nn.bilinear.bilinear_apply`: features-first pairs ("A") feed one GEMM
+    As :func:`emlp_sym.nn.core.bilinear.bilinear_apply`: features-first pairs ("A") feed one GEMM
     per output block, coefficients-first pairs ("B") come out of one GEMM per input block.
     Outputs are summed per block as ``(N, s_b, m_b)``, so that every per-example product
     (slow on CPU when its output has few columns) has the copies as its columns.

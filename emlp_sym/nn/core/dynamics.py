@@ -10,7 +10,7 @@ the double spring pendulum ``z = [x1, x2, p1, p2]``, each in R³, ``rep_in = 4*V
 * **Neural ODE** (``EMLPode`` / ``MLPode``): the network is the vector field itself,
   ``rep_in → rep_in``; an EMLP makes it equivariant by construction.
 
-The network is the core's EMLP (:func:`~emlp_sym.nn.architecture.emlp_apply`) or MLP, so the
+The network is the core's EMLP (:func:`~emlp_sym.nn.core.architecture.emlp_apply`) or MLP, so the
 parameter tree is the core's and travels between fronts. Integration is pure JAX: classical
 RK4 at a fixed step (``lax.scan``; what training and the rollouts here use, as it is cheap to
 differentiate) or ``jax.experimental.ode.odeint`` (adaptive Dormand-Prince, the reference's).
@@ -37,8 +37,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.groups.base import Group
-from emlp_sym.nn import architecture as arch
-from emlp_sym.nn.linear import check_input
+from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core.linear import check_input
 from emlp_sym.reps import Scalar
 from emlp_sym.reps.expr import Rep
 
@@ -55,8 +55,8 @@ KINDS = ("hamiltonian", "ode")
 
 class DynamicsNet(NamedTuple):
     """What a dynamics model is: its kind, whether it is equivariant, and the network's plan
-    (an :class:`~emlp_sym.nn.architecture.EMLPPlan` or an
-    :class:`~emlp_sym.nn.architecture.MLPArchitecture`).
+    (an :class:`~emlp_sym.nn.core.architecture.EMLPPlan` or an
+    :class:`~emlp_sym.nn.core.architecture.MLPArchitecture`).
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V

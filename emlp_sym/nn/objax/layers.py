@@ -1,15 +1,7 @@
-"""The objax front (the seed's): ``objax.Module`` s over the layer core.
+"""The objax front's modules (re-exported by :mod:`emlp_sym.nn.objax`).
 
-Each layer owns its coefficients as ``objax.TrainVar`` s and a plan from the core; the math is
-in :mod:`emlp_sym.nn.linear`, :mod:`~.bilinear` and :mod:`~.gates`, the wiring in
-:mod:`~.architecture`. Initial parameters are drawn from objax's global generator
-(``objax.random.DEFAULT_GENERATOR.seed(0)`` makes them reproducible), as objax users expect.
-
->>> from emlp_sym.groups import SO
->>> from emlp_sym.reps import V, Scalar
->>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
->>> model(jnp.ones((2, 4))).shape
-(2, 9)
+See the package docstring for the idiom; the maths is the core's
+(:mod:`emlp_sym.nn.core`).
 """
 
 from __future__ import annotations
@@ -19,14 +11,14 @@ import jax.numpy as jnp
 
 from emlp_sym.calling import call_with_training
 from emlp_sym.groups.base import Group
-from emlp_sym.nn import architecture as arch
-from emlp_sym.nn import augmentation as aug
-from emlp_sym.nn import bilinear as bl
-from emlp_sym.nn import linear as ln
-from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
-from emlp_sym.nn.objax_compat import ensure_objax
-from emlp_sym.nn.params import check_params, map_params
+from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core import augmentation as aug
+from emlp_sym.nn.core import bilinear as bl
+from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
+from emlp_sym.nn.core.params import check_params, map_params
+from emlp_sym.nn.objax.compat import ensure_objax
 from emlp_sym.reps.expr import Rep
 
 objax = ensure_objax()
@@ -36,7 +28,7 @@ TrainVar = objax.TrainVar
 __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
            "GroupAugmentation",
            "Sequential", "uniform_rep", "gated", "gate_indices", "export_params",
-           "import_params", "WeightSpaceAdam"]
+           "import_params"]
 
 
 def _key():
@@ -261,7 +253,7 @@ class Standardize(Module):
 class GroupAugmentation(Module):
     """The reference's training-time augmentation: ``ρ_out(g)⁻¹ network(ρ_in(g) x)`` with one
     sampled ``g`` per example when ``training``, the network itself otherwise (the math is
-    :func:`emlp_sym.nn.augmentation.augmented_apply`). ``gs=`` overrides the sampled elements
+    :func:`emlp_sym.nn.core.augmentation.augmented_apply`). ``gs=`` overrides the sampled elements
     (pass fresh ones under ``objax.Jit``, which would freeze a NumPy draw).
 
     >>> from emlp_sym.groups import S
@@ -317,81 +309,3 @@ def import_params(model, params):
     map_params(lambda var, p: var.assign(jnp.asarray(p, dtype=var.value.dtype)),
                _vars_of(model), params)
     return model
-
-
-def _linear_layers(module, seen=None):
-    """Every :class:`Linear` inside ``module`` (attributes and module lists, depth first)."""
-    seen = set() if seen is None else seen
-    if id(module) in seen:
-        return
-    seen.add(id(module))
-    if isinstance(module, Linear):
-        yield module
-    children = list(module) if isinstance(module, list) else vars(module).values()
-    for child in children:
-        if isinstance(child, (Module, list)):  # objax.ModuleList is both
-            yield from _linear_layers(child, seen)
-
-
-class WeightSpaceAdam(objax.optimizer.Adam):
-    """objax's Adam, stepping in the dense weights of every :class:`Linear` of ``model`` as
-    the reference library's training does (its layers hold a dense ``w`` projected in the
-    forward; see :mod:`emlp_sym.nn.optim`); other variables get objax's Adam unchanged.
-    A drop-in for ``objax.optimizer.Adam(model.vars())`` in the seed's loop:
-
-    >>> from emlp_sym.groups import SO
-    >>> from emlp_sym.reps import V
-    >>> model = EMLP(V, V, SO(3), ch=8, num_layers=1)
-    >>> opt = WeightSpaceAdam(model)
-    >>> loss = lambda x: ((model(x) - x) ** 2).mean()
-    >>> grads = objax.GradValues(loss, model.vars())(jnp.ones((4, 3)))[0]
-    >>> opt(3e-3, grads)
-    """
-
-    def __init__(self, model, vc=None, beta1: float = 0.9, beta2: float = 0.999,
-                 eps: float = 1e-8):
-        from emlp_sym.nn.optim import check_dense_memory, dense_view
-
-        vc = model.vars() if vc is None else vc
-        super().__init__(vc, beta1, beta2, eps)
-        layers = list(_linear_layers(model))
-        check_dense_memory([layer.plan for layer in layers])
-        views = {}
-        for layer in layers:
-            view = dense_view(layer.plan)
-            views[id(layer.w)] = (view.lift_w, view.lower_w)
-            views[id(layer.b)] = (view.lift_b, view.lower_b)
-        same = (lambda x: x, lambda x: x)
-        self._views = [views.get(id(ref.ref), same) for ref in self.train_vars]
-        self.m = objax.ModuleList(objax.StateVar(jnp.zeros_like(lift(ref.value)))
-                                  for ref, (lift, _) in zip(self.train_vars, self._views,
-                                                            strict=True))
-        self.v = objax.ModuleList(objax.StateVar(jnp.zeros_like(m.value)) for m in self.m)
-
-    def __call__(self, lr: float, grads, beta1=None, beta2=None):
-        if len(grads) != len(self.train_vars):
-            raise ValueError(f"expected {len(self.train_vars)} gradients (one per trainable "
-                             f"variable), got {len(grads)}")
-        beta1 = self.beta1 if beta1 is None else beta1
-        beta2 = self.beta2 if beta2 is None else beta2
-        self.step.value += 1
-        lr *= jnp.sqrt(1 - beta2**self.step.value) / (1 - beta1**self.step.value)
-        for g, p, m, v, (lift, lower) in zip(grads, self.train_vars, self.m, self.v,
-                                             self._views, strict=True):
-            g = lift(g)  # objax's update, on the dense view
-            m.value += (1 - beta1) * (g - m.value)
-            v.value += (1 - beta2) * (g**2 - v.value)
-            p.value -= lower(lr * m.value * jax.lax.rsqrt(v.value + self.eps))
-
-
-_DYNAMICS = ("EMLPH", "MLPH", "EMLPode", "MLPode")
-__all__ = [*__all__, *_DYNAMICS]
-
-
-def __getattr__(name):
-    # the dynamics models subclass EMLP and MLP above, so they load from their module lazily
-    if name in _DYNAMICS:
-        from emlp_sym.nn import objax_dynamics
-
-        return getattr(objax_dynamics, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

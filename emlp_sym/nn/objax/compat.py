@@ -47,7 +47,7 @@ class _PmapShardingStandIn:
     def __init__(self, *args, **kwargs):
         raise TypeError(
             "jax.sharding.PmapSharding was removed from JAX; this is a stand-in "
-            "installed by emlp_sym.nn.objax_compat for objax's isinstance checks."
+            "installed by emlp_sym.nn.objax.compat for objax's isinstance checks."
         )
 
 

@@ -4,7 +4,7 @@
 Each is the front's ``EMLP`` / ``MLP`` (same parameters, same ``export_params``), with the
 reference's call signatures: ``EMLPH(x)`` is the energy summed over the batch (so
 ``jax.grad`` of it is every state's own gradient), ``EMLPode(z, t)`` the velocity. The
-maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn.dynamics`.
+maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn.core.dynamics`.
 
 >>> import jax.numpy as jnp
 
@@ -17,8 +17,8 @@ maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn
 
 from __future__ import annotations
 
-from emlp_sym.nn import dynamics as dyn
-from emlp_sym.nn.objax import EMLP, MLP
+from emlp_sym.nn.core import dynamics as dyn
+from emlp_sym.nn.objax.layers import EMLP, MLP
 
 __all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
 

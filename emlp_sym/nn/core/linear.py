@@ -23,15 +23,15 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.errors import RepError, ShapeError
-from emlp_sym.nn.keys import as_key, normal, uniform
-from emlp_sym.nn.layer_memory import (
+from emlp_sym.nn.core.keys import as_key, normal, uniform
+from emlp_sym.nn.core.layer_memory import (
     BasisBudget,
     check_dense_weight,
     check_layouts,
     check_parameters,
 )
-from emlp_sym.nn.permute import permute_last
-from emlp_sym.nn.plan_cache import cached_plan
+from emlp_sym.nn.core.permute import permute_last
+from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.atoms import monomial_size
 from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep, monomial_rep

@@ -1,27 +1,7 @@
-"""The Flax linen front: ``flax.linen`` modules over the layer core.
+"""The Flax linen front's modules (re-exported by :mod:`emlp_sym.nn.linen`).
 
-A module is a frozen dataclass whose fields are its configuration (``rep_in``, ``rep_out``,
-``group``, ``ch``, ``num_layers``); parameters live outside it, in the ``variables`` that
-``init`` returns and ``apply`` takes. The math is in :mod:`emlp_sym.nn.linear`,
-:mod:`~.bilinear` and :mod:`~.gates`, the wiring in :mod:`~.architecture`; a module only builds
-its plan from its reps (solved once, then cached by the reps) and creates parameters with the
-core's initialization. Parameters are named after the core's tree (``block0/linear/w``, ...;
-the MLP's ``nn.Dense`` layers hold ``kernel``/``bias`` for the core's ``w``/``b``), so
-:func:`export_params` / :func:`import_params` only rename those two.
-
-Fields must be hashable (``jax.jit(net.apply)`` hashes the module): reps and groups are; a
-list ``ch`` is stored as a tuple, and :class:`Standardize` stores its statistics as nested
-tuples of floats.
-
->>> import jax, jax.numpy as jnp
->>> from emlp_sym.groups import SO
->>> from emlp_sym.reps import V, Scalar
->>> net = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
->>> variables = net.init(jax.random.key(0), jnp.ones((2, 4)))
->>> net.apply(variables, jnp.ones((2, 4))).shape
-(2, 9)
->>> sorted(export_params(variables))
-['block0', 'readout']
+See the package docstring for the idiom; the maths is the core's
+(:mod:`emlp_sym.nn.core`).
 """
 
 from __future__ import annotations
@@ -32,13 +12,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.groups.base import Group
-from emlp_sym.nn import architecture as arch
-from emlp_sym.nn import bilinear as bl
-from emlp_sym.nn import linear as ln
 from emlp_sym.nn._optional import require
-from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
-from emlp_sym.nn.params import check_params
+from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core import bilinear as bl
+from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
+from emlp_sym.nn.core.params import check_params
 from emlp_sym.reps.expr import Rep
 
 nn = require("flax.linen", extra="flax", front="linen")

@@ -1,23 +1,7 @@
-"""The PyTorch front: ``torch.nn.Module`` s on torch tensors, trained with torch's autograd.
+"""The PyTorch front's modules (re-exported by :mod:`emlp_sym.nn.pytorch`).
 
-Unlike the JAX fronts, which call the core's apply functions, these modules run the core's
-plans through a torch port of its maths (:mod:`emlp_sym.nn._torch_ops`): no JAX runs in the
-forward or backward pass (JAX solves the bases once, when a layer is built). The coefficients
-are ``nn.Parameter`` s named as in the core's parameter tree (``block0.linear.w``, ...,
-``readout.b``); bases and permutations are non-persistent buffers, so ``state_dict()`` holds
-just the parameters and ``.to(device)`` / ``.double()`` move everything. Initial values come
-from the global torch seed (``torch.manual_seed``) or a ``generator=``, drawn like the core's
-(normal · ``weight_std`` and uniform · ``bias_scale`` for Linear, standard normal for
-BiLinear). Modules take float tensors ``(..., n_in)``; ``torch.compile`` works on all of them.
-
->>> import torch
->>> from emlp_sym.groups import SO
->>> from emlp_sym.reps import V, Scalar
->>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
->>> model(torch.ones(2, 4)).shape
-torch.Size([2, 9])
->>> sorted(export_params(model)["block0"])
-['bilinear', 'linear']
+See the package docstring for the idiom; the maths is the core's
+(:mod:`emlp_sym.nn.core`).
 """
 
 from __future__ import annotations
@@ -29,13 +13,13 @@ from collections import OrderedDict
 
 import numpy as np
 
-from emlp_sym.nn import architecture as arch
 from emlp_sym.nn._optional import require
-from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.bilinear import bilinear_plan
-from emlp_sym.nn.gates import gate_plan
-from emlp_sym.nn.linear import check_input, linear_plan
-from emlp_sym.nn.params import check_params, flatten_params, unflatten_params
+from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.core.bilinear import bilinear_plan
+from emlp_sym.nn.core.gates import gate_plan
+from emlp_sym.nn.core.linear import check_input, linear_plan
+from emlp_sym.nn.core.params import check_params, flatten_params, unflatten_params
 from emlp_sym.reps.expr import Rep
 
 # The core solves bases with JAX, so XLA's thread pool lives in every process that uses this
@@ -47,7 +31,7 @@ if "torch" not in sys.modules:
 torch = require("torch", extra="torch", front="pytorch")
 nn = torch.nn
 
-from emlp_sym.nn import _torch_ops as ops  # noqa: E402  (after the check that torch is there)
+from emlp_sym.nn.pytorch import ops  # noqa: E402  (after the check that torch is there)
 
 __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
            "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]

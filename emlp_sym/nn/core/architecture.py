@@ -5,7 +5,7 @@ its own modules from :func:`emlp_architecture` / :func:`mlp_architecture` and na
 parameters after the core's parameter tree, so parameters travel between fronts:
 
 * EMLP: ``{"block0": {"linear": {"w", "b"}, "bilinear": {"w"}}, ..., "readout": {"w", "b"}}``,
-  each a flat vector of coefficients (see :mod:`emlp_sym.nn.linear`, :mod:`~.bilinear`);
+  each a flat vector of coefficients (see :mod:`emlp_sym.nn.core.linear`, :mod:`~.bilinear`);
 * MLP: ``{"layer0": {"w", "b"}, ..., "readout": {"w", "b"}}`` with ``w`` of shape
   ``(n_in, n_out)`` (PyTorch's ``nn.Linear`` holds its transpose).
 
@@ -23,13 +23,13 @@ import numpy as np
 
 from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
-from emlp_sym.nn.allocation import gated, uniform_rep
-from emlp_sym.nn.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
-from emlp_sym.nn.gates import GatePlan, gate_plan, gated_nonlinearity
-from emlp_sym.nn.keys import as_key, normal
-from emlp_sym.nn.layer_memory import check_parameters
-from emlp_sym.nn.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
-from emlp_sym.nn.plan_cache import cached_plan
+from emlp_sym.nn.core.allocation import gated, uniform_rep
+from emlp_sym.nn.core.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
+from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
+from emlp_sym.nn.core.keys import as_key, normal
+from emlp_sym.nn.core.layer_memory import check_parameters
+from emlp_sym.nn.core.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
+from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep
 

@@ -54,7 +54,7 @@ def check_dense_weight(layer: str, in_blocks, out_blocks, rep_in, rep_out) -> No
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
-    >>> from emlp_sym.nn.linear import type_blocks
+    >>> from emlp_sym.nn.core.linear import type_blocks
     >>> rep = V(S(3))
     >>> _, blocks, _ = type_blocks(rep, rep)
     >>> check_dense_weight("Linear", blocks, blocks, rep, rep)  # fits: nothing happens

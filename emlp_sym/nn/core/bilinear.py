@@ -30,9 +30,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.keys import normal
-from emlp_sym.nn.layer_memory import check_layouts, check_parameters
-from emlp_sym.nn.linear import (
+from emlp_sym.nn.core.keys import normal
+from emlp_sym.nn.core.layer_memory import check_layouts, check_parameters
+from emlp_sym.nn.core.linear import (
     LayerPlan,
     _gather,
     check_input,
@@ -40,8 +40,8 @@ from emlp_sym.nn.linear import (
     split_blocks,
     type_blocks,
 )
-from emlp_sym.nn.permute import permute_last
-from emlp_sym.nn.plan_cache import cached_plan
+from emlp_sym.nn.core.permute import permute_last
+from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.expr import Rep, monomial_rep
 
 SCALE = 0.1  # as in the reference: keeps the quadratic term small at initialization

@@ -68,7 +68,7 @@ def clear_caches() -> None:
 
     >>> clear_caches()
     """
-    from emlp_sym.nn.linear import _hom_basis
+    from emlp_sym.nn.core.linear import _hom_basis
     from emlp_sym.solvers import clear_caches as clear_solver_caches
 
     for cache in _caches:

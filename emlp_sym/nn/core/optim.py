@@ -26,8 +26,8 @@ from typing import NamedTuple
 import jax
 import jax.numpy as jnp
 
-from emlp_sym.nn.architecture import EMLPPlan, MLPArchitecture
-from emlp_sym.nn.linear import LinearPlan, linear_bias, linear_weight
+from emlp_sym.nn.core.architecture import EMLPPlan, MLPArchitecture
+from emlp_sym.nn.core.linear import LinearPlan, linear_bias, linear_weight
 from emlp_sym.resources import check_memory
 
 __all__ = ["DenseView", "WeightSpace", "check_dense_memory", "dense_view", "in_weight_space",
@@ -75,7 +75,7 @@ def dense_view(plan: LinearPlan) -> DenseView:
     weights needs per layer).
 
     >>> from emlp_sym.groups import SO
-    >>> from emlp_sym.nn.linear import init_linear, linear_plan
+    >>> from emlp_sym.nn.core.linear import init_linear, linear_plan
     >>> from emlp_sym.reps import V
     >>> plan = linear_plan(V(SO(3)), V(SO(3)))
     >>> view = dense_view(plan)
@@ -118,7 +118,7 @@ def check_dense_memory(plans) -> None:
     whose weights, gradients and two optimizer moments would not fit in memory.
 
     >>> from emlp_sym.groups import S
-    >>> from emlp_sym.nn.linear import linear_plan
+    >>> from emlp_sym.nn.core.linear import linear_plan
     >>> from emlp_sym.reps import V
     >>> check_dense_memory([linear_plan(V(S(3)), V(S(3)))])  # 48 entries: fine
     """
@@ -166,7 +166,7 @@ def weight_space(plan: EMLPPlan) -> WeightSpace:
 def in_weight_space(inner, plan):
     """The optax transformation ``inner`` (e.g. ``optax.adam(3e-3)``) run on the dense view
     of the EMLP's linear layers, its update mapped back to coefficients: the reference
-    library's training step. For an :class:`~emlp_sym.nn.architecture.MLPArchitecture` (a
+    library's training step. For an :class:`~emlp_sym.nn.core.architecture.MLPArchitecture` (a
     dense model already) ``inner`` is returned as it is. Needs optax (the ``[flax]``,
     ``[haiku]`` or ``[equinox]`` extra).
 

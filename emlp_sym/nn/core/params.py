@@ -1,6 +1,6 @@
 """The front-neutral parameter format: the core's parameter tree, saved as ``.npz``.
 
-A parameter tree is a nested dict of arrays named as in :mod:`emlp_sym.nn.architecture`
+A parameter tree is a nested dict of arrays named as in :mod:`emlp_sym.nn.core.architecture`
 (``{"block0": {"linear": {"w": ..., "b": ...}, ...}, "readout": ...}``). On disk each leaf is
 one ``.npz`` entry under its ``/``-joined path (``block0/linear/w``), beside a format marker.
 Every front converts its own parameters to and from such a tree (``export_params`` /

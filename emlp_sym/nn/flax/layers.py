@@ -1,20 +1,7 @@
-"""The Flax NNX front: ``nnx.Module`` s over the layer core.
+"""The Flax NNX front's modules (re-exported by :mod:`emlp_sym.nn.flax`).
 
-Each layer holds its coefficients as ``nnx.Param`` s, drawn by the core's initializers from
-``rngs.params()`` keys, and its plan (NumPy bases and reps, solved once) as an ``nnx.static``
-attribute: plans live in the graph definition, never in the state that ``nnx.split``,
-``nnx.jit`` and ``nnx.Optimizer`` carry. Submodules are named after the core's parameter tree,
-so ``nnx.state(emlp, nnx.Param)`` *is* that tree (``block0/linear/w``, ..., ``readout/b``).
-Modules take no ``training`` argument: none of them behaves differently in training.
-
->>> from flax import nnx
->>> from emlp_sym.groups import SO
->>> from emlp_sym.reps import V, Scalar
->>> model = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1, rngs=nnx.Rngs(0))
->>> model(jnp.ones((2, 4))).shape
-(2, 9)
->>> sorted(export_params(model))
-['block0', 'readout']
+See the package docstring for the idiom; the maths is the core's
+(:mod:`emlp_sym.nn.core`).
 """
 
 from __future__ import annotations
@@ -24,13 +11,13 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.groups.base import Group
-from emlp_sym.nn import architecture as arch
-from emlp_sym.nn import bilinear as bl
-from emlp_sym.nn import linear as ln
 from emlp_sym.nn._optional import require
-from emlp_sym.nn.allocation import gate_indices, gated, uniform_rep
-from emlp_sym.nn.gates import gate_plan, gated_nonlinearity
-from emlp_sym.nn.params import check_params
+from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core import bilinear as bl
+from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
+from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
+from emlp_sym.nn.core.params import check_params
 from emlp_sym.reps.expr import Rep
 
 nnx = require("flax.nnx", extra="flax", front="flax")
@@ -94,7 +81,7 @@ class GatedNonlinearity(nnx.Module):
 
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V
-    >>> from emlp_sym.nn.allocation import gated
+    >>> from emlp_sym.nn.core.allocation import gated
     >>> rep = V(SO(3))
     >>> GatedNonlinearity(rep)(jnp.ones((2, gated(rep).size()))).shape
     (2, 3)
@@ -294,16 +281,3 @@ def import_params(model, params):
         lambda old, new: jnp.asarray(new, dtype=old.dtype), current, dict(params)))
     nnx.update(inner, state)
     return model
-
-
-_DYNAMICS = ("EMLPH", "MLPH", "EMLPode", "MLPode")
-__all__ = [*__all__, *_DYNAMICS]
-
-
-def __getattr__(name):
-    # the dynamics models subclass EMLP and MLP above, so they load from their module lazily
-    if name in _DYNAMICS:
-        from emlp_sym.nn import flax_dynamics
-
-        return getattr(flax_dynamics, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,8 +16,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.nn.permute import permute_last
-from emlp_sym.nn.plan_cache import cached_plan
+from emlp_sym.nn.core.permute import permute_last
+from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.atoms import is_permutation_type, monomial_size
 from emlp_sym.reps.expr import Rep
 

@@ -1,0 +1,55 @@
+"""The Flax linen front: ``flax.linen`` modules over the layer core.
+
+A module is a frozen dataclass whose fields are its configuration (``rep_in``, ``rep_out``,
+``group``, ``ch``, ``num_layers``); parameters live outside it, in the ``variables`` that
+``init`` returns and ``apply`` takes. The math is in :mod:`emlp_sym.nn.core.linear`,
+:mod:`~.bilinear` and :mod:`~.gates`, the wiring in :mod:`~.architecture`; a module only builds
+its plan from its reps (solved once, then cached by the reps) and creates parameters with the
+core's initialization. Parameters are named after the core's tree (``block0/linear/w``, ...;
+the MLP's ``nn.Dense`` layers hold ``kernel``/``bias`` for the core's ``w``/``b``), so
+:func:`export_params` / :func:`import_params` only rename those two.
+
+Fields must be hashable (``jax.jit(net.apply)`` hashes the module): reps and groups are; a
+list ``ch`` is stored as a tuple, and :class:`Standardize` stores its statistics as nested
+tuples of floats.
+
+>>> import jax.numpy as jnp
+>>> import jax
+>>> import jax, jax.numpy as jnp
+>>> from emlp_sym.groups import SO
+>>> from emlp_sym.reps import V, Scalar
+>>> net = EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
+>>> variables = net.init(jax.random.key(0), jnp.ones((2, 4)))
+>>> net.apply(variables, jnp.ones((2, 4))).shape
+(2, 9)
+>>> sorted(export_params(variables))
+['block0', 'readout']
+"""
+
+from emlp_sym.nn.linen.layers import EMLP as EMLP
+from emlp_sym.nn.linen.layers import MLP as MLP
+from emlp_sym.nn.linen.layers import BiLinear as BiLinear
+from emlp_sym.nn.linen.layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.linen.layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.linen.layers import Linear as Linear
+from emlp_sym.nn.linen.layers import Standardize as Standardize
+from emlp_sym.nn.linen.layers import export_params as export_params
+from emlp_sym.nn.linen.layers import gate_indices as gate_indices
+from emlp_sym.nn.linen.layers import gated as gated
+from emlp_sym.nn.linen.layers import import_params as import_params
+from emlp_sym.nn.linen.layers import uniform_rep as uniform_rep
+
+__all__ = [
+    "Linear",
+    "BiLinear",
+    "GatedNonlinearity",
+    "EMLPBlock",
+    "EMLP",
+    "MLP",
+    "Standardize",
+    "uniform_rep",
+    "gated",
+    "gate_indices",
+    "export_params",
+    "import_params",
+]
