@@ -78,8 +78,8 @@ def _documented_elsewhere(module_name: str, name: str, obj) -> bool:
     import importlib
 
     module = importlib.import_module(module_name)
-    if hasattr(module, "__path__"):
-        return _is_submodule(module_name, name)
+    if hasattr(module, "__path__") and _is_submodule(module_name, name):
+        return True
     parent_name = module_name.rpartition(".")[0]
     if not parent_name:
         return False

@@ -34,8 +34,9 @@ MODULES = public_modules()
 MUST_SHOW_EXAMPLES = [
     "emlp_sym.progress", "emlp_sym.errors", "emlp_sym.calling", "emlp_sym.symbolic",
     "emlp_sym.datasets", "emlp_sym.testing.equivariance", "emlp_sym.testing.strategies",
-    *[f"emlp_sym.nn.{m}" for m in ("linear", "bilinear", "architecture", "objax", "flax", "linen",
-                                   "haiku", "equinox", "pytorch", "keys", "gates", "params")],
+    *[f"emlp_sym.nn.{m}" for m in ("objax", "flax", "linen", "haiku", "equinox", "pytorch")],
+    *[f"emlp_sym.nn.core.{m}" for m in ("linear", "bilinear", "architecture", "keys", "gates",
+                                        "params")],
 ]
 
 

@@ -13,7 +13,7 @@ import numpy as np
 from emlp_sym.errors import ConfigError
 from emlp_sym.nn import pytorch as front
 
-torch = front.layers.torch  # imported by the front, or an ImportError naming the extra
+torch = front._layers.torch  # imported by the front, or an ImportError naming the extra
 
 
 class Backend:

@@ -26,19 +26,19 @@ every call, so no rep is held bare.
 ((9,), (2, 9))
 """
 
-from emlp_sym.nn.equinox.layers import EMLP as EMLP
-from emlp_sym.nn.equinox.layers import MLP as MLP
-from emlp_sym.nn.equinox.layers import BiLinear as BiLinear
-from emlp_sym.nn.equinox.layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.equinox.layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.equinox.layers import Linear as Linear
-from emlp_sym.nn.equinox.layers import Standardize as Standardize
-from emlp_sym.nn.equinox.layers import Static as Static
-from emlp_sym.nn.equinox.layers import export_params as export_params
-from emlp_sym.nn.equinox.layers import gate_indices as gate_indices
-from emlp_sym.nn.equinox.layers import gated as gated
-from emlp_sym.nn.equinox.layers import import_params as import_params
-from emlp_sym.nn.equinox.layers import uniform_rep as uniform_rep
+from emlp_sym.nn.equinox._layers import EMLP as EMLP
+from emlp_sym.nn.equinox._layers import MLP as MLP
+from emlp_sym.nn.equinox._layers import BiLinear as BiLinear
+from emlp_sym.nn.equinox._layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.equinox._layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.equinox._layers import Linear as Linear
+from emlp_sym.nn.equinox._layers import Standardize as Standardize
+from emlp_sym.nn.equinox._layers import Static as Static
+from emlp_sym.nn.equinox._layers import export_params as export_params
+from emlp_sym.nn.equinox._layers import gate_indices as gate_indices
+from emlp_sym.nn.equinox._layers import gated as gated
+from emlp_sym.nn.equinox._layers import import_params as import_params
+from emlp_sym.nn.equinox._layers import uniform_rep as uniform_rep
 
 __all__ = [
     "Linear",

@@ -22,19 +22,19 @@ from emlp_sym.nn.flax.dynamics import EMLPH as EMLPH
 from emlp_sym.nn.flax.dynamics import MLPH as MLPH
 from emlp_sym.nn.flax.dynamics import EMLPode as EMLPode
 from emlp_sym.nn.flax.dynamics import MLPode as MLPode
-from emlp_sym.nn.flax.layers import EMLP as EMLP
-from emlp_sym.nn.flax.layers import MLP as MLP
-from emlp_sym.nn.flax.layers import BiLinear as BiLinear
-from emlp_sym.nn.flax.layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.flax.layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.flax.layers import Linear as Linear
-from emlp_sym.nn.flax.layers import Standardize as Standardize
-from emlp_sym.nn.flax.layers import StandardizeStats as StandardizeStats
-from emlp_sym.nn.flax.layers import export_params as export_params
-from emlp_sym.nn.flax.layers import gate_indices as gate_indices
-from emlp_sym.nn.flax.layers import gated as gated
-from emlp_sym.nn.flax.layers import import_params as import_params
-from emlp_sym.nn.flax.layers import uniform_rep as uniform_rep
+from emlp_sym.nn.flax._layers import EMLP as EMLP
+from emlp_sym.nn.flax._layers import MLP as MLP
+from emlp_sym.nn.flax._layers import BiLinear as BiLinear
+from emlp_sym.nn.flax._layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.flax._layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.flax._layers import Linear as Linear
+from emlp_sym.nn.flax._layers import Standardize as Standardize
+from emlp_sym.nn.flax._layers import StandardizeStats as StandardizeStats
+from emlp_sym.nn.flax._layers import export_params as export_params
+from emlp_sym.nn.flax._layers import gate_indices as gate_indices
+from emlp_sym.nn.flax._layers import gated as gated
+from emlp_sym.nn.flax._layers import import_params as import_params
+from emlp_sym.nn.flax._layers import uniform_rep as uniform_rep
 
 __all__ = [
     "Linear",

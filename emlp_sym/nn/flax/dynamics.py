@@ -18,7 +18,7 @@ the velocity. The maths (symplectic gradient, integrators, metric) is the core's
 from __future__ import annotations
 
 from emlp_sym.nn.core import dynamics as dyn
-from emlp_sym.nn.flax.layers import EMLP, MLP
+from emlp_sym.nn.flax._layers import EMLP, MLP
 
 __all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
 

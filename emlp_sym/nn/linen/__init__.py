@@ -26,18 +26,18 @@ tuples of floats.
 ['block0', 'readout']
 """
 
-from emlp_sym.nn.linen.layers import EMLP as EMLP
-from emlp_sym.nn.linen.layers import MLP as MLP
-from emlp_sym.nn.linen.layers import BiLinear as BiLinear
-from emlp_sym.nn.linen.layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.linen.layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.linen.layers import Linear as Linear
-from emlp_sym.nn.linen.layers import Standardize as Standardize
-from emlp_sym.nn.linen.layers import export_params as export_params
-from emlp_sym.nn.linen.layers import gate_indices as gate_indices
-from emlp_sym.nn.linen.layers import gated as gated
-from emlp_sym.nn.linen.layers import import_params as import_params
-from emlp_sym.nn.linen.layers import uniform_rep as uniform_rep
+from emlp_sym.nn.linen._layers import EMLP as EMLP
+from emlp_sym.nn.linen._layers import MLP as MLP
+from emlp_sym.nn.linen._layers import BiLinear as BiLinear
+from emlp_sym.nn.linen._layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.linen._layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.linen._layers import Linear as Linear
+from emlp_sym.nn.linen._layers import Standardize as Standardize
+from emlp_sym.nn.linen._layers import export_params as export_params
+from emlp_sym.nn.linen._layers import gate_indices as gate_indices
+from emlp_sym.nn.linen._layers import gated as gated
+from emlp_sym.nn.linen._layers import import_params as import_params
+from emlp_sym.nn.linen._layers import uniform_rep as uniform_rep
 
 __all__ = [
     "Linear",

@@ -17,21 +17,21 @@ from emlp_sym.nn.objax.dynamics import EMLPH as EMLPH
 from emlp_sym.nn.objax.dynamics import MLPH as MLPH
 from emlp_sym.nn.objax.dynamics import EMLPode as EMLPode
 from emlp_sym.nn.objax.dynamics import MLPode as MLPode
-from emlp_sym.nn.objax.layers import EMLP as EMLP
-from emlp_sym.nn.objax.layers import MLP as MLP
-from emlp_sym.nn.objax.layers import BiLinear as BiLinear
-from emlp_sym.nn.objax.layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.objax.layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.objax.layers import GroupAugmentation as GroupAugmentation
-from emlp_sym.nn.objax.layers import Linear as Linear
-from emlp_sym.nn.objax.layers import Sequential as Sequential
-from emlp_sym.nn.objax.layers import Standardize as Standardize
-from emlp_sym.nn.objax.layers import export_params as export_params
-from emlp_sym.nn.objax.layers import gate_indices as gate_indices
-from emlp_sym.nn.objax.layers import gated as gated
-from emlp_sym.nn.objax.layers import import_params as import_params
-from emlp_sym.nn.objax.layers import uniform_rep as uniform_rep
-from emlp_sym.nn.objax.optim import WeightSpaceAdam as WeightSpaceAdam
+from emlp_sym.nn.objax._layers import EMLP as EMLP
+from emlp_sym.nn.objax._layers import MLP as MLP
+from emlp_sym.nn.objax._layers import BiLinear as BiLinear
+from emlp_sym.nn.objax._layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.objax._layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.objax._layers import GroupAugmentation as GroupAugmentation
+from emlp_sym.nn.objax._layers import Linear as Linear
+from emlp_sym.nn.objax._layers import Sequential as Sequential
+from emlp_sym.nn.objax._layers import Standardize as Standardize
+from emlp_sym.nn.objax._layers import export_params as export_params
+from emlp_sym.nn.objax._layers import gate_indices as gate_indices
+from emlp_sym.nn.objax._layers import gated as gated
+from emlp_sym.nn.objax._layers import import_params as import_params
+from emlp_sym.nn.objax._layers import uniform_rep as uniform_rep
+from emlp_sym.nn.objax._optim import WeightSpaceAdam as WeightSpaceAdam
 
 __all__ = [
     "Linear",

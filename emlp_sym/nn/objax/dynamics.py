@@ -18,7 +18,7 @@ maths (symplectic gradient, integrators, metric) is the core's :mod:`emlp_sym.nn
 from __future__ import annotations
 
 from emlp_sym.nn.core import dynamics as dyn
-from emlp_sym.nn.objax.layers import EMLP, MLP
+from emlp_sym.nn.objax._layers import EMLP, MLP
 
 __all__ = ["EMLPH", "MLPH", "EMLPode", "MLPode"]
 

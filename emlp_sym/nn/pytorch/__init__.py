@@ -1,7 +1,7 @@
 """The PyTorch front: ``torch.nn.Module`` s on torch tensors, trained with torch's autograd.
 
 Unlike the JAX fronts, which call the core's apply functions, these modules run the core's
-plans through a torch port of its maths (:mod:`emlp_sym.nn.pytorch.ops`): no JAX runs in the
+plans through a torch port of its maths (:mod:`emlp_sym.nn.pytorch._ops`): no JAX runs in the
 forward or backward pass (JAX solves the bases once, when a layer is built). The coefficients
 are ``nn.Parameter`` s named as in the core's parameter tree (``block0.linear.w``, ...,
 ``readout.b``); bases and permutations are non-persistent buffers, so ``state_dict()`` holds
@@ -20,18 +20,18 @@ torch.Size([2, 9])
 ['bilinear', 'linear']
 """
 
-from emlp_sym.nn.pytorch.layers import EMLP as EMLP
-from emlp_sym.nn.pytorch.layers import MLP as MLP
-from emlp_sym.nn.pytorch.layers import BiLinear as BiLinear
-from emlp_sym.nn.pytorch.layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.pytorch.layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.pytorch.layers import Linear as Linear
-from emlp_sym.nn.pytorch.layers import Standardize as Standardize
-from emlp_sym.nn.pytorch.layers import export_params as export_params
-from emlp_sym.nn.pytorch.layers import gate_indices as gate_indices
-from emlp_sym.nn.pytorch.layers import gated as gated
-from emlp_sym.nn.pytorch.layers import import_params as import_params
-from emlp_sym.nn.pytorch.layers import uniform_rep as uniform_rep
+from emlp_sym.nn.pytorch._layers import EMLP as EMLP
+from emlp_sym.nn.pytorch._layers import MLP as MLP
+from emlp_sym.nn.pytorch._layers import BiLinear as BiLinear
+from emlp_sym.nn.pytorch._layers import EMLPBlock as EMLPBlock
+from emlp_sym.nn.pytorch._layers import GatedNonlinearity as GatedNonlinearity
+from emlp_sym.nn.pytorch._layers import Linear as Linear
+from emlp_sym.nn.pytorch._layers import Standardize as Standardize
+from emlp_sym.nn.pytorch._layers import export_params as export_params
+from emlp_sym.nn.pytorch._layers import gate_indices as gate_indices
+from emlp_sym.nn.pytorch._layers import gated as gated
+from emlp_sym.nn.pytorch._layers import import_params as import_params
+from emlp_sym.nn.pytorch._layers import uniform_rep as uniform_rep
 
 __all__ = [
     "Linear",

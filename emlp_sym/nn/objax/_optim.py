@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from emlp_sym.nn.core.optim import check_dense_memory, dense_view
 from emlp_sym.nn.objax.compat import ensure_objax
-from emlp_sym.nn.objax.layers import Linear, Module
+from emlp_sym.nn.objax._layers import Linear, Module
 
 objax = ensure_objax()
 

@@ -31,7 +31,7 @@ if "torch" not in sys.modules:
 torch = require("torch", extra="torch", front="pytorch")
 nn = torch.nn
 
-from emlp_sym.nn.pytorch import ops  # noqa: E402  (after the check that torch is there)
+from emlp_sym.nn.pytorch import _ops as ops  # noqa: E402  (after the check that torch is there)
 
 __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
            "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
