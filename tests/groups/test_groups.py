@@ -97,7 +97,8 @@ def test_lie_algebra_exponentiates_into_group(G):
 
 @pytest.mark.parametrize("G, wrong", [
     (g.SO(3), np.diag([0.5, 0.0, 0.0])),  # symmetric: stretches instead of rotating
-    (g.SO13(), np.array([[0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0.0]])),  # rotates t, x
+    # a rotation of t into x: Euclidean, not a boost
+    (g.SO13(), np.array([[0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0.0]])),
     (g.Sp(1), np.array([[1.0, 0.0], [0.0, 1.0]])),  # a dilation: det ≠ 1, ω scaled
     (g.SU(2), np.array([[1j, 0], [0, 1j]])),  # unitary, but det = e^{2i}
     (g.SO(3) * g.S(4), np.eye(7) * 0.1),  # moves the S(4) block too
