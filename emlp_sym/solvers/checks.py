@@ -19,8 +19,10 @@ from emlp_sym.solvers.kronecker import kron_apply, kron_sum_apply
 
 __all__ = ["RESIDUAL_TOL", "SNAP_TOL", "check_basis", "satisfies", "snap_zeros"]
 
-SNAP_TOL = 1e-12  # entries below SNAP_TOL × their column's largest |entry| become exact zeros
-RESIDUAL_TOL = 1e-6  # largest constraint residual, relative to the constraint's scale
+#: entries below SNAP_TOL × their column's largest absolute entry become exact zeros
+SNAP_TOL = 1e-12
+#: largest constraint residual, relative to the constraint's scale
+RESIDUAL_TOL = 1e-6
 
 
 def snap_zeros(Q: np.ndarray, tol: float = SNAP_TOL) -> np.ndarray:

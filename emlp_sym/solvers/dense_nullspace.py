@@ -20,7 +20,8 @@ from emlp_sym.solvers.memory import check_allocation
 
 __all__ = ["DENSE_COPIES", "nullspace_dense", "reduced_nullspace"]
 
-DENSE_COPIES = 4  # r0 × r0 arrays alive in a dense Gram eigensolve (Gram, symmetrized, V, work)
+#: r0 × r0 arrays alive in a dense Gram eigensolve (Gram, symmetrized, V, work)
+DENSE_COPIES = 4
 
 
 def nullspace_dense(G, *, tol: float = 1e-9) -> np.ndarray:

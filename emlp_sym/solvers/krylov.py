@@ -43,7 +43,8 @@ from emlp_sym.solvers.memory import check_allocation, format_bytes, memory_limit
 __all__ = ["JIT_MIN_SIZE", "KRYLOV_COPIES", "BlockLimitReached", "KrylovOptions",
            "krylov_basis", "nullspace_krylov"]
 
-KRYLOV_COPIES = 8  # n × block arrays alive in a Krylov solve (block, G·block, filter terms)
+#: n × block arrays alive in a Krylov solve (block, G·block, filter terms)
+KRYLOV_COPIES = 8
 
 #: A :class:`GramOperator` on at least this many coordinates is applied by jitted XLA code;
 #: smaller ones in NumPy, which needs no compilation (XLA's ~0.5 s compile outweighs it).

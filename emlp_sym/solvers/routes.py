@@ -55,9 +55,12 @@ __all__ = [
     "clear_caches", "exact_basis", "monomial_basis", "numeric_basis",
 ]
 
-DENSE_LIMIT = 1500  # largest (reduced) size solved by a dense eigendecomposition
-EXACT_LIE_LIMIT = 2500  # largest reduced size for the exact rational nullspace (cubic cost)
-CHECK_LIMIT = 2**21  # n·r up to which written-down numeric bases get the residual check
+#: largest (reduced) size solved by a dense eigendecomposition
+DENSE_LIMIT = 1500
+#: largest reduced size for the exact rational nullspace (cubic cost)
+EXACT_LIE_LIMIT = 2500
+#: n·r up to which written-down numeric bases get the residual check
+CHECK_LIMIT = 2**21
 
 #: every route, and the module that takes it
 ROUTES = {
