@@ -1,12 +1,12 @@
 """Representations: expression trees, canonical forms, printing.
 
-Layout: ``expr`` (the ``Rep`` base class and the leaves ``V``, ``V⁰``, duals), ``compound``
-(direct sums, tensor products), ``atoms`` and ``canonical`` (canonical forms), ``rebuild``
-(a rep from canonical terms), ``extension`` (the protocol for user-defined reps),
-``sympy_export`` (reps as SymPy polynomials), ``checks`` (argument checks, one way to fail);
-the reference library's helpers ``sparsify``, ``vis`` (pictures of bases) and
-``equivariance`` (``equivariance_error`` of a matrix or basis).
-"""
+Layout, from the bottom up: ``checks`` (argument checks, one way to fail), ``extension`` (the
+protocol for user-defined reps), ``atoms`` and ``canonical`` (canonical forms), ``sympy_export``
+(reps as SymPy polynomials); the tree's classes: ``base`` (the ``Rep`` base class), ``node``
+(the library's node type and the scalar ``V⁰``), ``compound`` (direct sums, tensor products),
+``leaves`` (``V``, duals), ``rebuild`` (a rep from canonical terms), gathered by ``expr``; the
+reference library's helpers ``sparsify``, ``vis`` (pictures of bases) and ``equivariance``
+(``matrix_equivariance_error`` of a matrix or basis)."""
 
 from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.equivariance import equivariance_error

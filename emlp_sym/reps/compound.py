@@ -23,8 +23,9 @@ from emlp_sym.errors import ArgumentTypeError, RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.groups.product import product_group, restrict_element, sum_group
 from emlp_sym.reps import canonical as canon
+from emlp_sym.reps.base import Rep
 from emlp_sym.reps.checks import count_arg
-from emlp_sym.reps.expr import Rep, ScalarRep, _call_rho, _Node
+from emlp_sym.reps.node import ScalarRep, _call_rho, _Node
 
 __all__ = ["ProductRep", "SumRep"]
 
