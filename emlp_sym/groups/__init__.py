@@ -29,7 +29,10 @@ from emlp_sym.groups.lie import (
     Trivial,
     U,
 )
-from emlp_sym.groups.metrics import rel_err as rel_err  # emlp.groups.rel_err; not a group
+
+# helpers, not groups: left out of __all__ (the CLI lists it); rel_err is deprecated
+from emlp_sym.groups.metrics import mean_abs_rel_err as mean_abs_rel_err
+from emlp_sym.groups.metrics import rel_err as rel_err
 from emlp_sym.groups.product import DirectProduct
 
 __all__ = [

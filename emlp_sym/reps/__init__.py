@@ -9,7 +9,7 @@ reference library's helpers ``sparsify``, ``vis`` (pictures of bases) and ``equi
 (``matrix_equivariance_error`` of a matrix or basis)."""
 
 from emlp_sym.reps.checks import require_bound
-from emlp_sym.reps.equivariance import equivariance_error
+from emlp_sym.reps.equivariance import equivariance_error, matrix_equivariance_error
 from emlp_sym.reps.expr import (
     BaseRep,
     DualRep,
@@ -49,5 +49,6 @@ def T(p: int, q: int = 0, G=None) -> Rep:
 __all__ = [
     "Rep", "ScalarRep", "BaseRep", "DualRep", "SumRep", "ProductRep",
     "V", "Vector", "Scalar", "Matrix", "T", "from_terms", "monomial_rep",
-    "require_bound", "sparsify_basis", "vis", "vis_basis", "equivariance_error",
+    "require_bound", "sparsify_basis", "vis", "vis_basis", "matrix_equivariance_error",
+    "equivariance_error",  # the deprecated name of matrix_equivariance_error
 ]
