@@ -77,6 +77,7 @@ class Rep:
         cached = self.__dict__.get("_size")
         if cached is None:
             require_bound(self, f"{self} (in size())")
+            assert self.G is not None  # require_bound raised otherwise
             M = self.rho(self.G.sample())
             shape = getattr(M, "shape", None)
             if shape is None or len(shape) != 2 or shape[0] != shape[1]:

@@ -48,6 +48,9 @@ class SumRep(_Node):
     9
     """
 
+    reps: tuple[Rep, ...]  # the runs' reps ...
+    counts: tuple[int, ...]  # ... and how many times each is repeated
+
     def __init__(self, *reps: Rep, G: Group | None = None, counts=None):
         counts = [1] * len(reps) if counts is None else [count_arg(n, "a count") for n in counts]
         if len(counts) != len(reps):
@@ -137,8 +140,10 @@ class ProductRep(_Node):
     ('ProductRep', 9)
     """
 
+    reps: tuple[Rep, ...]  # the factors, flattened, without scalars
+
     def __init__(self, *reps: Rep):
-        flat = []
+        flat: list[Rep] = []
         for r in reps:
             if not isinstance(r, Rep):
                 raise ArgumentTypeError(f"ProductRep takes representations, got {r!r}")

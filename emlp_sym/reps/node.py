@@ -57,6 +57,14 @@ class _Node(Rep):
         check_element(self, A, "drho")
         return self._drho(jnp.asarray(A))
 
+    def _rho(self, g):
+        """``rho(g)`` of a checked element (each node class computes it)."""
+        raise NotImplementedError
+
+    def _drho(self, A):
+        """``drho(A)`` of a checked Lie algebra element (each node class computes it)."""
+        raise NotImplementedError
+
     def _key(self):
         raise NotImplementedError
 
