@@ -8,6 +8,20 @@ flows: ``groups`` → ``reps`` → ``solvers`` → ``nn``; beside them ``dataset
 
 import importlib
 from importlib.metadata import PackageNotFoundError, version
+from typing import TYPE_CHECKING  # typing is loaded already (importlib.metadata imports it)
+
+if TYPE_CHECKING:  # what __getattr__ loads on first use, spelled out for IDEs and type checkers
+    from emlp_sym import cli as cli
+    from emlp_sym import datasets as datasets
+    from emlp_sym import groups as groups
+    from emlp_sym import models as models
+    from emlp_sym import nn as nn
+    from emlp_sym import reps as reps
+    from emlp_sym import solver as solver
+    from emlp_sym import solvers as solvers
+    from emlp_sym import symbolic as symbolic
+    from emlp_sym import testing as testing
+    from emlp_sym.progress import set_progress as set_progress
 
 try:
     __version__ = version("emlp_sym")

@@ -13,6 +13,11 @@ elements (50 and 20 times), shuffled: a model learns the rule from the canonical
 is tested on their orbits, which only an invariant model gets right. ``stats = (0, 1)``
 (no standardization). Both are classification sets, so they are not in ``DATASETS`` (the
 training CLI regresses with a squared error).
+
+``train`` may also be a number, read as the reference reads it (``train == False`` picks the
+test set): its tests build every dataset as ``dataset_class(100)``, the ``N`` the regression
+sets take, which for these two is the training set. So 0 is the test set and any other
+integer the training set.
 """
 
 from __future__ import annotations
@@ -41,10 +46,13 @@ class CubeClassification:
     symmetry = None
     copies_per_state = 1  # how many times each canonical state is scrambled for the test set
 
-    def _build(self, states: np.ndarray, labels: np.ndarray, train: bool, seed) -> None:
-        if not isinstance(train, (bool, np.bool_)):
-            raise ArgumentTypeError(f"train must be True or False, got {train!r}")
-        self.train = bool(train)
+    def _build(self, states: np.ndarray, labels: np.ndarray, train: bool | int, seed) -> None:
+        # bool is an int; a number is read as the reference's `train == False` reads it
+        if not isinstance(train, (int, np.integer, np.bool_)):
+            raise ArgumentTypeError(
+                f"train must be True or False (or a number, as in the reference: 0 is the test "
+                f"set), got {train!r}")
+        self.train = bool(train != 0)
         self.seed = _check_seed(seed)
         self.rep_in = 6 * Vector
         self.rep_out = 2 * Scalar
@@ -79,7 +87,7 @@ class InvertedCube(CubeClassification):
     each scrambled 50 times (100 examples).
 
     Args:
-        train: the training states, or the scrambled test set.
+        train: the training states, or the scrambled test set (False, or 0: see the module).
         seed: seed of the scrambles and the shuffle (the reference used NumPy's global one).
 
     >>> data = InvertedCube()
@@ -91,7 +99,7 @@ class InvertedCube(CubeClassification):
 
     copies_per_state = 50
 
-    def __init__(self, train: bool = True, seed: int | None = 0):
+    def __init__(self, train: bool | int = True, seed: int | None = 0):
         self.symmetry = Cube()
         solved = np.eye(6)
         inverted = solved[:, FACE_INVERSION]
@@ -107,7 +115,7 @@ class BrokenRubiksCube(CubeClassification):
     copies (balanced, as in the reference); test: each scrambled 20 times (440 examples).
 
     Args:
-        train: the training states, or the scrambled test set.
+        train: the training states, or the scrambled test set (False, or 0: see the module).
         seed: seed of the scrambles and the shuffle.
 
     >>> data = BrokenRubiksCube()
@@ -117,7 +125,7 @@ class BrokenRubiksCube(CubeClassification):
 
     copies_per_state = 20
 
-    def __init__(self, train: bool = True, seed: int | None = 0):
+    def __init__(self, train: bool | int = True, seed: int | None = 0):
         self.symmetry = RubiksCube()
         solved = np.zeros((6, 6, 8))  # colour, face, facet
         solved[np.arange(6), np.arange(6)] = 1

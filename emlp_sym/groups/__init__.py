@@ -29,7 +29,11 @@ from emlp_sym.groups.lie import (
     Trivial,
     U,
 )
-from emlp_sym.groups.metrics import rel_err as rel_err  # emlp.groups.rel_err; not a group
+
+# mean_abs_rel_err and its deprecated name rel_err: helpers, not groups, so not in __all__
+# (the CLI lists it)
+from emlp_sym.groups.metrics import mean_abs_rel_err as mean_abs_rel_err
+from emlp_sym.groups.metrics import rel_err as rel_err
 from emlp_sym.groups.product import DirectProduct
 
 __all__ = [

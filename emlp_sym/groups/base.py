@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 from fractions import Fraction
 from functools import cached_property
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -72,16 +73,19 @@ class Group:
     (2, (1, 2, 2), True)
     """
 
-    lie_algebra = None
-    discrete_generators = None
-    d: int | None = None  # dimension of the base representation V
-    z_scale = None
+    # What a subclass gives (arrays, nested lists, or nothing); __init__ turns each into a
+    # (k, d, d) ndarray, so on a constructed group they are arrays: typed loosely (Any) for that.
+    lie_algebra: Any = None
+    discrete_generators: Any = None
+    #: dimension of the base representation V: a subclass may give it, else the generators'
+    d: int
+    z_scale: Any = None  # the Lie algebra noise scale of samples: one number, or one per generator
     is_orthogonal: bool | None = None
     is_permutation: bool | None = None
 
     def __init__(self, *args):
         self.args = args
-        d = self.d
+        d = getattr(self, "d", None)
         for gens in (self.lie_algebra, self.discrete_generators):
             if d is None and gens is not None and len(gens):
                 d = np.asarray(gens).shape[-1]

@@ -314,6 +314,8 @@ def restrict_element(x, parent: Group | None, child: Group | None):
     """
     if child is None or parent is None or child == parent:
         return x
+    if not isinstance(parent, DirectProduct):  # a group other than itself has no factors
+        raise GroupError(f"internal: {child} is not a factor of {parent}")
     blocks = [parent.factor_block(x, parent.factors.index(f)) for f in child.factors]
     if len(blocks) == 1:
         return blocks[0]

@@ -15,6 +15,7 @@ objax front's, as the seed writes them; they load objax on first use.
 """
 
 import importlib
+from typing import TYPE_CHECKING
 
 from emlp_sym import _moved
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
@@ -44,6 +45,24 @@ from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.core.linear import LinearPlan, init_linear, linear_apply, linear_plan
 from emlp_sym.nn.core.params import load_params, num_params, save_params
 from emlp_sym.nn.core.plan_cache import clear_caches
+
+if TYPE_CHECKING:  # what __getattr__ loads on first use, spelled out for IDEs and type checkers
+    from emlp_sym.nn import core as core
+    from emlp_sym.nn import equinox as equinox
+    from emlp_sym.nn import flax as flax
+    from emlp_sym.nn import haiku as haiku
+    from emlp_sym.nn import linen as linen
+    from emlp_sym.nn import objax as objax
+    from emlp_sym.nn import pytorch as pytorch
+    from emlp_sym.nn.objax import EMLP as EMLP
+    from emlp_sym.nn.objax import MLP as MLP
+    from emlp_sym.nn.objax import BiLinear as BiLinear
+    from emlp_sym.nn.objax import EMLPBlock as EMLPBlock
+    from emlp_sym.nn.objax import GatedNonlinearity as GatedNonlinearity
+    from emlp_sym.nn.objax import GroupAugmentation as GroupAugmentation
+    from emlp_sym.nn.objax import Linear as Linear
+    from emlp_sym.nn.objax import Sequential as Sequential
+    from emlp_sym.nn.objax import Standardize as Standardize
 
 _moved.install()  # emlp_sym.nn.linear & co. (release 0.1's paths) still import, with a warning
 

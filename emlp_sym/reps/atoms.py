@@ -10,11 +10,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.extension import declares_permutation, is_self_dual, leaf_matrix
+
+if TYPE_CHECKING:  # for the annotation only: the Rep class imports this module
+    from emlp_sym.reps.base import Rep
 
 SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
@@ -77,11 +82,13 @@ class RepAtom:
     ['BaseAtom', 'BaseAtom']
     """
 
-    rep: object
+    rep: Rep
     dual: bool = False
 
     @property
     def group(self) -> Group:
+        if self.rep.G is None:  # canonical forms (and so atoms) exist only for bound reps
+            raise RepError(f"internal: an atom of the unbound rep {self.rep}")
         return self.rep.G
 
     @property

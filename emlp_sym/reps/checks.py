@@ -37,7 +37,8 @@ def require_bound(rep, name: str = "rep", *, hint: str = _BIND_HINT):
     >>> require_bound(V(SO(3)), "rep_in").size()
     3
     """
-    from emlp_sym.reps.expr import Rep  # the rep classes import this module
+    # a forward reference: the Rep class imports this module (its bound checks are these)
+    from emlp_sym.reps.base import Rep
 
     if not isinstance(rep, Rep):
         raise ArgumentTypeError(

@@ -23,8 +23,9 @@ from emlp_sym.errors import ArgumentTypeError, RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.groups.product import product_group, restrict_element, sum_group
 from emlp_sym.reps import canonical as canon
+from emlp_sym.reps.base import Rep
 from emlp_sym.reps.checks import count_arg
-from emlp_sym.reps.expr import Rep, ScalarRep, _call_rho, _Node
+from emlp_sym.reps.node import ScalarRep, _call_rho, _Node
 
 __all__ = ["ProductRep", "SumRep"]
 
@@ -46,6 +47,9 @@ class SumRep(_Node):
     >>> rep.size()
     9
     """
+
+    reps: tuple[Rep, ...]  # the runs' reps ...
+    counts: tuple[int, ...]  # ... and how many times each is repeated
 
     def __init__(self, *reps: Rep, G: Group | None = None, counts=None):
         counts = [1] * len(reps) if counts is None else [count_arg(n, "a count") for n in counts]
@@ -136,8 +140,10 @@ class ProductRep(_Node):
     ('ProductRep', 9)
     """
 
+    reps: tuple[Rep, ...]  # the factors, flattened, without scalars
+
     def __init__(self, *reps: Rep):
-        flat = []
+        flat: list[Rep] = []
         for r in reps:
             if not isinstance(r, Rep):
                 raise ArgumentTypeError(f"ProductRep takes representations, got {r!r}")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import BaseAtom
+from emlp_sym.reps.base import Rep
 from emlp_sym.reps.compound import ProductRep, SumRep
-from emlp_sym.reps.expr import BaseRep, DualRep, Rep, ScalarRep
+from emlp_sym.reps.leaves import BaseRep, DualRep
+from emlp_sym.reps.node import ScalarRep
 
 __all__ = ["atom_rep", "from_terms", "monomial_rep"]
 

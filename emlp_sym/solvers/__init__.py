@@ -1,12 +1,15 @@
 """Equivariant bases: orbit bases, exact rational nullspaces, dense and Krylov solves.
 
-Layout: ``api`` (whole reps: bases, projectors, blocks), ``monomial`` (one canonical
-monomial: picks the method, caches), ``constraints`` (its generators per tensor axis),
-``orbits`` (signed-permutation actions), ``exact`` (rational null spaces), ``kronecker``
-(Kronecker products and sums applied axis by axis), ``gram`` (the constraints' Gram
-operator), ``dense_nullspace``, ``chebyshev`` (filters of the Gram operator), ``krylov`` (the
-filtered subspace iteration), ``blas_threads`` (OpenBLAS thread control), ``cache`` (on disk),
-``diagrams`` (the classical groups' bases from invariant theory), ``number_fields`` (C(k), D(k)).
+Layout: ``api`` (whole reps: bases, projectors, blocks), ``routes`` (one monomial: the one
+place that chooses its route, then makes, checks and caches its basis), ``constraints`` (the
+generators per tensor axis, built once per solve), ``checks`` (a numeric basis' checks). The
+routes: ``products`` (factors of a direct product), ``diagrams`` (the classical groups' bases
+from invariant theory, over the forms of ``classical_forms``), ``number_fields`` (C(k), D(k)),
+``orbits`` (signed-permutation actions), ``dense_nullspace`` (Gram eigensolves),
+``krylov`` (the filtered subspace iteration, over ``gram``, ``chebyshev``, ``kronecker``) and
+``exact_nullspace`` (over ``exact``'s rational null spaces). Beside them: ``blas_threads``
+(OpenBLAS thread control), ``cache`` (on disk), ``memory`` (allocation guards); ``monomial``
+is release 0.1's path of ``routes``' and ``checks``' names.
 """
 
 from emlp_sym.solvers.api import (
@@ -20,16 +23,7 @@ from emlp_sym.solvers.api import (
     equivariant_projector,
 )
 from emlp_sym.solvers.cache import set_cache_dir
-from emlp_sym.solvers.diagrams import clear_cache as _clear_diagram_caches
-from emlp_sym.solvers.monomial import clear_caches as _clear_monomial_caches
-from emlp_sym.solvers.monomial import exact_basis, numeric_basis
-
-
-def clear_caches() -> None:
-    """Forget every basis solved in memory (monomials, diagram and C(k)/D(k) bases)."""
-    _clear_monomial_caches()
-    _clear_diagram_caches()
-
+from emlp_sym.solvers.routes import clear_caches, exact_basis, numeric_basis
 
 __all__ = [
     "equivariant_basis", "equivariant_projector", "equivariant_dim", "equivariant_blocks",

@@ -2,10 +2,10 @@
 
 A bound rep's canonical form is ``Σ_t m_t · t``; its fixed space is the direct sum, over
 terms and copies, of the fixed space of each monomial ``t``. So each *distinct* monomial is
-solved once (:mod:`emlp_sym.solvers.monomial`) and the result is placed, through the
-canonical permutation, into the user's layout. ``rep_in >> rep_out`` distributes into
-monomials like any product, so the equivariant maps between sums of tensors come out of the
-same machinery without a dense basis of the whole weight space.
+solved once, by the route that :mod:`emlp_sym.solvers.routes` chooses, and the result is
+placed, through the canonical permutation, into the user's layout. ``rep_in >> rep_out``
+distributes into monomials like any product, so the equivariant maps between sums of tensors
+come out of the same machinery without a dense basis of the whole weight space.
 """
 
 from __future__ import annotations
@@ -22,9 +22,8 @@ from emlp_sym.errors import SolverError
 from emlp_sym.progress import progress_bar
 from emlp_sym.reps.atoms import monomial_size, monomial_str
 from emlp_sym.reps.checks import require_bound
-from emlp_sym.solvers.diagrams import exact_monomial_basis, numeric_monomial_basis
 from emlp_sym.solvers.memory import check_allocation, check_layout
-from emlp_sym.solvers.monomial import numeric_basis
+from emlp_sym.solvers.routes import monomial_basis
 
 DENSE_BASIS_LIMIT = 2**26  # entries; larger bases come back structured (512 MB of float64)
 PROGRESS_DELAY = 1.0  # seconds before a progress bar appears
@@ -92,7 +91,7 @@ def _numeric_bases(rep):
     # The bar only appears if solving takes longer than PROGRESS_DELAY seconds.
     bar = progress_bar(rep.canonical.terms, desc=f"solving {rep}", delay=PROGRESS_DELAY,
                        leave=False)
-    return {t: numeric_monomial_basis(t, rep.G) for t, _ in bar}  # diagrams where they apply
+    return {t: monomial_basis(t, rep.G) for t, _ in bar}
 
 
 def equivariant_blocks(rep) -> EquivariantBlocks:
@@ -300,7 +299,7 @@ def _exact_basis(rep) -> sympy.Matrix:
     rows: dict = {}
     col = 0
     for t, m in C.terms:
-        B = exact_monomial_basis(t, rep.G)  # a diagram basis for the classical groups
+        B = monomial_basis(t, rep.G, exact=True)
         entries = B.rep.to_sdm() if hasattr(B.rep, "to_sdm") else B.rep
         n_t, r_t = B.shape
         for k in range(m):
@@ -323,6 +322,6 @@ def describe(rep) -> str:
     """
     lines = []
     for t, m in rep.canonical.terms:
-        Q = numeric_basis(t, rep.G)
+        Q = monomial_basis(t, rep.G)
         lines.append(f"{m}×{monomial_str(t)}: size {monomial_size(t)}, r={Q.shape[1]}")
     return "\n".join(lines)

@@ -15,7 +15,7 @@ Faults it survives:
   the basis is recomputed and rewritten;
 * a folder that cannot be created or written (read-only, a path under a regular file, a full
   disk): one :class:`CacheWarning` per folder, and solved bases stay in the in-memory cache
-  (:mod:`emlp_sym.solvers.monomial`) only.
+  (:mod:`emlp_sym.solvers.routes`) only.
 """
 
 from __future__ import annotations

@@ -4,21 +4,26 @@ For a monomial ``t = a_1 ⊗ ... ⊗ a_k`` (atoms) and a group generator, each t
 one small matrix: ``rho_{a_i}(h)`` for a discrete generator (the constraint is
 ``⊗_i rho_{a_i}(h) - I``) or ``drho_{a_i}(A)`` for a Lie generator (the constraint is the
 Kronecker sum). Axes belonging to another factor of a direct product get ``I`` (resp. ``0``).
-Nothing here forms a matrix of the monomial's full size.
+:func:`monomial_constraints` gathers them, once per solve, into the :class:`Constraints` that
+the routes and the checks share; :func:`sparse_constraint` writes one out as a sparse matrix.
+Nothing else here forms a matrix of the monomial's full size.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
+import scipy.sparse as sp
 import sympy
 
 from emlp_sym.errors import ExactFormUnavailable
 from emlp_sym.groups.base import Group
 from emlp_sym.reps.atoms import BaseAtom, Monomial
 from emlp_sym.reps.extension import leaf_matrix
+from emlp_sym.solvers import orbits
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,8 @@ def _exact_user_matrix(rep, M, lie: bool) -> sympy.Matrix:
 
 
 def lie_and_discrete_terms(mono: Monomial, G: Group):
-    """Numeric constraint terms: (lie_terms, discrete_terms), lists of per-axis matrix lists.
+    """Numeric constraint terms: (lie_terms, discrete_terms), lists of per-axis matrix lists
+    (those of :func:`monomial_constraints`).
 
     >>> from emlp_sym.reps import V
     >>> from emlp_sym.groups import O
@@ -173,9 +179,92 @@ def lie_and_discrete_terms(mono: Monomial, G: Group):
     >>> len(lie), len(discrete)  # so(3)'s 3 generators and a reflection
     (3, 1)
     """
-    lie_terms, disc_terms = [], []
-    for gen in generators(G):
-        mats = axis_matrices(mono, G, gen)
+    c = monomial_constraints(mono, G)
+    return c.lie, c.discrete
+
+
+class Constraints(NamedTuple):
+    """The constraint of ``G`` on one monomial, built once per solve and shared by the route
+    chooser, the route and the checks: per-axis matrix lists for the Lie generators (Kronecker
+    sums, ``lie``) and the discrete ones (Kronecker products minus I, ``discrete``), float or,
+    with ``exact``, rational SymPy matrices; ``actions``: each discrete generator as a signed
+    permutation of the monomial's coordinates (see :mod:`~emlp_sym.solvers.orbits`), or None
+    if one is not; ``dtype``: complex128 where a matrix is complex, else float64.
+
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import O
+    >>> (mono, _), = (V**2)(O(3)).canonical.terms
+    >>> c = monomial_constraints(mono, O(3))
+    >>> len(c.lie), len(c.discrete), len(c.actions), c.dtype
+    (3, 1, 1, dtype('float64'))
+    """
+
+    lie: list
+    discrete: list
+    actions: list | None
+    dtype: np.dtype
+
+
+def monomial_constraints(mono: Monomial, G: Group, exact: bool = False) -> Constraints:
+    """The :class:`Constraints` of ``G`` on ``mono`` (rational with ``exact=True``, which
+    raises :class:`~emlp_sym.errors.ExactFormUnavailable` where ``G`` or a user rep has no
+    exact form).
+
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.groups import S
+    >>> (mono, _), = (V**2)(S(3)).canonical.terms
+    >>> c = monomial_constraints(mono, S(3), exact=True)
+    >>> c.lie, [mats[0].shape for mats in c.discrete]
+    ([], [(3, 3), (3, 3)])
+    """
+    lie, disc = [], []
+    for gen in generators(G, exact=exact):
+        mats = axis_matrices(mono, G, gen, exact=exact)
         if mats is not None:
-            (lie_terms if gen.lie else disc_terms).append(mats)
-    return lie_terms, disc_terms
+            (lie if gen.lie else disc).append(mats)
+    if exact:
+        actions = _signed_permutations([[np.array(M, dtype=float) for M in m] for m in disc])
+        return Constraints(lie, disc, actions, np.dtype(np.float64))
+    complex_ = any(np.iscomplexobj(M) for t in lie + disc for M in t)
+    dtype = np.dtype(np.complex128 if complex_ else np.float64)
+    return Constraints(lie, disc, _signed_permutations(disc), dtype)
+
+
+def _signed_permutations(disc_terms):
+    """Each discrete generator as a signed permutation (perm, sign) of the monomial's
+    coordinates, or None if one is not a signed permutation."""
+    actions = []
+    for mats in disc_terms:
+        factors = [orbits.signed_permutation_from_matrix(M) for M in mats]
+        if any(f is None for f in factors):
+            return None
+        actions.append(orbits.tensor_signed_permutation(factors))
+    return actions
+
+
+def sparse_constraint(mats, kind: str):
+    """The constraint as a scipy sparse matrix: Kronecker sum (``kind="sum"``) or Kronecker
+    product minus the identity (``kind="product"``) of small per-axis matrices.
+
+    >>> import numpy as np
+    >>> A = np.array([[0.0, -1.0], [1.0, 0.0]])
+    >>> np.allclose(sparse_constraint([A, A], "sum").toarray(),
+    ...             np.kron(A, np.eye(2)) + np.kron(np.eye(2), A))
+    True
+    """
+    mats = [sp.csr_matrix(M) for M in mats]
+    sizes = [M.shape[0] for M in mats]
+    n = int(np.prod(sizes))
+    if kind == "sum":
+        out = sp.csr_matrix((n, n), dtype=np.result_type(*[M.dtype for M in mats]))
+        for i, M in enumerate(mats):
+            if M.nnz == 0:
+                continue
+            left = sp.identity(int(np.prod(sizes[:i])), dtype=M.dtype, format="csr")
+            right = sp.identity(int(np.prod(sizes[i + 1 :])), dtype=M.dtype, format="csr")
+            out = out + sp.kron(sp.kron(left, M, "csr"), right, "csr")
+        return out
+    out = sp.identity(1, dtype=mats[0].dtype, format="csr")
+    for M in mats:
+        out = sp.kron(out, M, "csr")
+    return out - sp.identity(n, dtype=out.dtype, format="csr")

@@ -1,16 +1,14 @@
-"""Exact bases of the classical groups from invariant theory: Brauer diagrams, no nullspace.
+"""The diagram route: exact bases of the classical groups from invariant theory, no nullspace.
 
-For the groups that preserve a bilinear form ``F`` (``g^T F g = F``): O(n) and SO(n) (``F = I``),
-the Lorentz groups O(1,3), SO(1,3), SO⁺(1,3), O(1,1), SO⁺(1,1) (``F = η``, the Minkowski metric
-``diag(1, -1, ...)``) and Sp(m) on R^{2m} (``F = ω = [[0, I], [-I, 0]]``), the first fundamental
-theorem of invariant theory says: the invariant tensors of ``V^⊗k ⊗ V*^⊗l`` are spanned by
-products of the form over the pairings of the ``k + l`` indices, and for the groups of
-determinant one (SO(n), SO(1,3), SO⁺(1,3), SO⁺(1,1)) also by the terms with one Levi-Civita
-tensor on ``n`` indices and the rest paired (a product of two ε's is a sum of products of
-forms). Sp(m) needs no ε: it is a polynomial in ``ω``. GL(n) and U(n) (whose invariants are
-those of GL(n, C)) have only the pairings of a ``V`` index with a ``V*`` index (``δ``);
-SL(n) and SU(n) (SL(n, C)) also ``|k − l| / n`` ε's on the extra indices of one kind (an
-upper and a lower ε would multiply out into δ's).
+For a group that preserves a bilinear form ``F`` (:mod:`emlp_sym.solvers.classical_forms`),
+the first fundamental theorem of invariant theory says: the invariant tensors of
+``V^⊗k ⊗ V*^⊗l`` are spanned by products of the form over the pairings of the ``k + l``
+indices, and for the groups of determinant one (SO(n), SO(1,3), SO⁺(1,3), SO⁺(1,1)) also by
+the terms with one Levi-Civita tensor on ``n`` indices and the rest paired (a product of two
+ε's is a sum of products of forms). Sp(m) needs no ε: it is a polynomial in ``ω``. GL(n) and
+U(n) (whose invariants are those of GL(n, C)) have only the pairings of a ``V`` index with a
+``V*`` index (``δ``); SL(n) and SU(n) (SL(n, C)) also ``|k − l| / n`` ε's on the extra indices
+of one kind (an upper and a lower ε would multiply out into δ's).
 
 Index placement (``V`` upper, ``V*`` lower) fixes each factor: ``F_{ab}`` on two ``V*``
 indices, the inverse form ``F^{ab}`` on two ``V`` indices, ``δ^a_b`` on one of each;
@@ -27,8 +25,8 @@ those diagrams themselves: sparse, integer, and each one named.
 
 Coordinates are those of the canonical monomial: a C-ordered tensor over its atoms, ``V``
 axes before ``V*`` axes. Groups of other types, direct products, user-defined reps, and
-monomials with more than :data:`MAX_DIAGRAMS` candidate diagrams are left to the generic exact
-solver (:func:`emlp_sym.solvers.monomial.exact_basis`).
+monomials with more than :data:`MAX_DIAGRAMS` candidate diagrams are left to the routes that
+solve the constraints (:mod:`emlp_sym.solvers.routes` chooses).
 """
 
 from __future__ import annotations
@@ -40,157 +38,37 @@ from typing import NamedTuple
 import numpy as np
 import scipy.linalg
 import scipy.sparse as sp
-import sympy
-from sympy.polys.domains import QQ, ZZ
+from sympy.polys.domains import QQ
 from sympy.polys.matrices import DomainMatrix
 from sympy.polys.matrices.sdm import SDM
 
-from emlp_sym.errors import ExactFormUnavailable, SolverError
-from emlp_sym.groups.base import Group
-from emlp_sym.groups.lie import GL, O11, O13, SL, SO, SO13, SU, Lorentz, O, SO11p, SO13p, Sp, U
-from emlp_sym.groups.product import FactorCopy
-from emlp_sym.reps.atoms import BaseAtom, Monomial, monomial_size, monomial_str
-from emlp_sym.solvers import number_fields
+from emlp_sym.errors import SolverError
+from emlp_sym.reps.atoms import BaseAtom, Monomial
+from emlp_sym.solvers import classical_forms
+from emlp_sym.solvers.classical_forms import ClassicalForm, classical_form
 from emlp_sym.solvers.exact import pivot_columns
 from emlp_sym.solvers.memory import check_allocation
-from emlp_sym.solvers.monomial import DENSE_LIMIT, check_basis, exact_basis, numeric_basis
-from emlp_sym.solvers.number_fields import rotation_basis
 
 __all__ = [
     "ClassicalForm", "Diagram", "DiagramBasis", "MAX_DIAGRAMS", "classical_form",
-    "clear_cache", "diagram_basis", "enumerate_diagrams",
+    "clear_cache", "diagram_basis", "enumerate_diagrams", "orthonormal_columns",
 ]
 
 #: candidate diagrams beyond which the Gram RREF (cubic) is not attempted
 MAX_DIAGRAMS = 3000
-CHECK_LIMIT = 2**21  # n·r up to which orthonormalized bases get the float residual check
 MAX_EPSILON_ORDER = 8  # ε has n! nonzeros: larger n goes to the generic solver
 _INDEX_LIMIT = 2**62  # linear coordinates are int64
 
 _cache: dict = {}  # monomial -> DiagramBasis | None
-_numeric_cache: dict = {}  # monomial -> orthonormalized float64 basis
-_form_cache: dict = {}  # group -> ClassicalForm | None
 
 
 def clear_cache() -> None:
-    """Forget the diagram bases (exact and orthonormalized) and C(k)/D(k) bases computed so far.
+    """Forget the diagram bases and the classical forms found so far.
 
     >>> clear_cache()
     """
     _cache.clear()
-    _numeric_cache.clear()
-    _form_cache.clear()
-    number_fields.clear_cache()
-
-
-# ---------------------------------------------------------------------------------------------
-# The invariant form of each classical group
-
-
-@dataclass(frozen=True)
-class ClassicalForm:
-    """The invariant data of a classical group on R^n.
-
-    ``lower`` is the form on ``V* ⊗ V*`` (None for GL, SL, U, SU: no form), ``upper`` its
-    inverse, the form on ``V ⊗ V``; ``symbol`` names it (``δ``, ``η``, ``ω``); ``epsilon``:
-    whether the Levi-Civita tensor is invariant and needed in the spanning set.
-
-    >>> from emlp_sym.groups import SO
-    >>> form = classical_form(SO(3))
-    >>> form.n, form.symbol, form.epsilon
-    (3, 'δ', True)
-    """
-
-    n: int
-    lower: tuple | None  # integer matrix as nested tuples (hashable)
-    upper: tuple | None
-    symbol: str
-    epsilon: bool
-
-
-def _minkowski(n: int) -> np.ndarray:
-    return np.diag([1] + [-1] * (n - 1))
-
-
-def _symplectic(n: int) -> np.ndarray:
-    m = n // 2
-    J = np.zeros((n, n), dtype=np.int64)
-    J[:m, m:] = np.eye(m, dtype=np.int64)
-    J[m:, :m] = -np.eye(m, dtype=np.int64)
-    return J
-
-
-def classical_form(G: Group) -> ClassicalForm | None:
-    """The invariant form of ``G`` if it is one of the classical groups handled here, else None.
-
-    Exact types only (a user subclass may change the generators), and the form (and, for ε,
-    determinant one) is verified against the group's exact generators before it is used.
-    Cached per group.
-
-    >>> from emlp_sym.groups import S, Sp
-    >>> classical_form(Sp(1)).symbol, classical_form(S(3))
-    ('ω', None)
-    """
-    if G not in _form_cache:
-        _form_cache[G] = _classical_form(G)
-    return _form_cache[G]
-
-
-def _classical_form(G: Group) -> ClassicalForm | None:
-    kind = type(G)
-    n = G.d
-    if kind in (SO, O):
-        F, symbol, eps = np.eye(n, dtype=np.int64), "δ", kind is SO
-    elif kind in (SO13p, SO13, O13, Lorentz, SO11p, O11):
-        F, symbol, eps = _minkowski(n), "η", kind in (SO13p, SO13, SO11p)
-    elif kind is Sp:
-        F, symbol, eps = _symplectic(n), "ω", False
-    elif kind in (GL, SL):
-        F, symbol, eps = None, "δ", kind is SL
-    elif kind in (U, SU):  # complex groups: invariants of their closures GL(n, C), SL(n, C)
-        if kind is SU and np.any(np.trace(G.lie_algebra, axis1=1, axis2=2) != 0):
-            return None
-        return ClassicalForm(n, None, None, "δ", kind is SU)
-    else:
-        return None
-    if not _form_is_invariant(G, F, eps):
-        return None
-    if F is None:
-        return ClassicalForm(n, None, None, symbol, eps)
-    Finv = np.rint(np.linalg.inv(F)).astype(np.int64)
-    if not _is_signed_permutation(F) or not np.array_equal(F @ Finv, np.eye(n, dtype=np.int64)):
-        return None  # the vectorized raising below assumes one nonzero per row and column
-    return ClassicalForm(n, _as_tuple(F), _as_tuple(Finv), symbol, eps)
-
-
-def _as_tuple(M) -> tuple:
-    return tuple(tuple(int(x) for x in row) for row in M)
-
-
-def _is_signed_permutation(M) -> bool:
-    M = np.asarray(M)
-    return bool(np.all((M != 0).sum(axis=0) == 1) and np.all((M != 0).sum(axis=1) == 1)
-                and np.all(np.abs(M[M != 0]) == 1))
-
-
-def _form_is_invariant(G: Group, F, epsilon: bool) -> bool:
-    """Exact check: ``XᵀF + FX = 0`` (Lie), ``hᵀFh = F`` (discrete); traceless / det 1 for ε."""
-    try:
-        lie, disc = G.exact_lie_algebra, G.exact_discrete_generators
-    except ExactFormUnavailable:
-        return False
-    Fs = sympy.Matrix(F) if F is not None else None
-    for X in lie:
-        if Fs is not None and not (X.T * Fs + Fs * X).is_zero_matrix:
-            return False
-        if epsilon and X.trace() != 0:
-            return False
-    for h in disc:
-        if Fs is not None and h.T * Fs * h != Fs:
-            return False
-        if epsilon and h.det() != 1:
-            return False
-    return True
+    classical_forms.clear_cache()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -476,124 +354,21 @@ def _independent_exact_python(entries) -> list[int]:  # pragma: no cover - see c
     return pivot_columns(gram)
 
 
-
-def exact_monomial_basis(mono: Monomial, G: Group) -> DomainMatrix:
-    """The exact basis of one canonical monomial: its diagram basis where that route applies
-    (:func:`diagram_basis`), the written-down rational basis for C(k) and D(k)
-    (:func:`emlp_sym.solvers.number_fields.rotation_basis`), else the generic exact solver's
-    (:func:`emlp_sym.solvers.monomial.exact_basis`). A monomial on several factors of a
-    direct product is the Kronecker product of its factors' bases (:func:`_factor_runs`)."""
-    runs = _factor_runs(mono)
-    if runs is not None:
-        parts = [exact_monomial_basis(run, run[0].group) for run in runs]
-        if all(B.domain in (QQ, ZZ) for B in parts):
-            return _kron_exact(parts)
-    plain = _plain_monomial(mono)
-    found = diagram_basis(plain) or rotation_basis(plain)
-    if found is not None:
-        return found.matrix
-    return exact_basis(mono, G)
-
-
-def _factor_runs(mono: Monomial) -> list[Monomial] | None:
-    """``mono`` split into runs of atoms of one factor each, when it is ``V``/``V*`` of two or
-    more factors of a direct product (canonical order keeps each factor's atoms together).
-    The factors act independently, so the fixed space is the tensor product of the runs'
-    fixed spaces, and the C-ordered coordinates are their Kronecker product. None otherwise."""
-    if not all(isinstance(a, BaseAtom) for a in mono):
-        return None
-    runs = [tuple(run) for _, run in itertools.groupby(mono, key=lambda a: a.group)]
-    if len(runs) < 2 or len({run[0].group for run in runs}) != len(runs):
-        return None
-    return runs
-
-
-def _kron_exact(parts) -> DomainMatrix:
-    """The Kronecker product of sparse exact bases (first outermost), over QQ."""
-    rows, shape = {0: {0: QQ(1)}}, (1, 1)
-    for B in parts:
-        n, r = B.shape
-        entries = B.convert_to(QQ).to_sparse().rep
-        product: dict = {}
-        for i, row in rows.items():
-            for k, part_row in entries.items():
-                out = product.setdefault(i * n + k, {})
-                for j, v in row.items():
-                    for m, w in part_row.items():
-                        out[j * r + m] = v * w
-        rows, shape = product, (shape[0] * n, shape[1] * r)
-    return DomainMatrix.from_rep(SDM(rows, shape, QQ))
-
-
-def _plain_monomial(mono: Monomial) -> Monomial:
-    """``mono`` on one numbered copy of a group (``V[SO(3)₂]²``, see
-    :class:`~emlp_sym.groups.product.FactorCopy`) as the same monomial of the group itself,
-    whose diagrams apply: the copy acts exactly as the group does. Monomials on several
-    factors (copies or not) are left alone, so a diagram never pairs two factors' indices."""
-    groups = {a.group for a in mono}
-    if len(groups) != 1 or not all(isinstance(a, BaseAtom) for a in mono):
-        return mono
-    (G,) = groups
-    if not isinstance(G, FactorCopy):
-        return mono
-    return tuple(BaseAtom(G.base, a.dual) for a in mono)
-
-
-
-def numeric_monomial_basis(mono: Monomial, G: Group) -> np.ndarray:
-    """An orthonormal basis (float64) of one monomial's fixed space: the diagram basis,
-    orthonormalized, where that route applies and the monomial is past the dense solver's
-    size (where Krylov would run, 10-100× slower), else the numeric solver's
-    (:func:`emlp_sym.solvers.monomial.numeric_basis`).
+def orthonormal_columns(matrix: DomainMatrix, name: str) -> np.ndarray:
+    """An orthonormal float64 basis of the span of a diagram basis' ``matrix`` (``name`` names
+    the monomial in errors): the numeric diagram route, taken past the dense solver's size.
 
     The diagrams' rank is exact, so no tolerance decides ``r``. They are integer vectors with
     an exact integer Gram matrix ``M = DᵀD``, so ``Q = D X`` with ``XᵀMX = I`` is found from
     r × r matrices only (Cholesky, then one refinement step measured against the exact ``M``);
     the one n-sized product is sparse. Rows outside the diagrams' support are exact zeros.
-    Each diagram is a contraction of invariant tensors (checked exactly against the
-    generators), so ``Q`` satisfies the constraints by construction; the residual check of
-    every numeric basis also runs where it is cheap (``n·r ≤`` :data:`CHECK_LIMIT`).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> (mono, _), = (V**2)(SO(3)).canonical.terms
+    >>> orthonormal_columns(diagram_basis(mono).matrix, "V²").ravel().round(3)
+    array([0.577, 0.   , 0.   , 0.   , 0.577, 0.   , 0.   , 0.   , 0.577])
     """
-    # Small monomials keep the dense eigensolve (ms, and the on-disk cache); complex groups
-    # keep their complex bases.
-    if monomial_size(mono) <= DENSE_LIMIT or mono[0].group.is_complex:
-        return numeric_basis(mono, G)
-    runs = _factor_runs(mono)
-    if runs is not None:  # factors of a product: the Kronecker product of their bases
-        return _numeric_kron(mono, G, runs)
-    found = diagram_basis(_plain_monomial(mono))
-    if found is None:
-        return numeric_basis(mono, G)
-    Q = _numeric_cache.get(mono)
-    if Q is None:
-        Q = _orthonormal_columns(found.matrix, monomial_str(mono))
-        if Q.size <= CHECK_LIMIT:
-            check_basis(Q, mono, G)  # raises SolverError rather than return a wrong basis
-        Q.setflags(write=False)
-        _numeric_cache[mono] = Q
-    return Q
-
-
-def _numeric_kron(mono: Monomial, G: Group, runs) -> np.ndarray:
-    """The Kronecker product of the runs' orthonormal bases: orthonormal, and it spans the
-    fixed space (see :func:`_factor_runs`)."""
-    Q = _numeric_cache.get(mono)
-    if Q is None:
-        parts = [numeric_monomial_basis(run, run[0].group) for run in runs]
-        n, r = monomial_size(mono), int(np.prod([P.shape[1] for P in parts]))
-        check_allocation(n * r * 8, f"the dense {n} × {r} basis", monomial_str(mono),
-                         "use a smaller rep, or a higher EMLP_SYM_MEMORY_LIMIT", size=n)
-        Q = parts[0]
-        for P in parts[1:]:
-            Q = np.kron(Q, P)
-        if Q.size <= CHECK_LIMIT:
-            check_basis(Q, mono, G)  # raises SolverError rather than return a wrong basis
-        Q.setflags(write=False)
-        _numeric_cache[mono] = Q
-    return Q
-
-
-def _orthonormal_columns(matrix: DomainMatrix, name: str) -> np.ndarray:
     n, r = matrix.shape
     if r == 0:
         return np.zeros((n, 0))

@@ -16,10 +16,12 @@ forming G (Zhou & Saad's Chebyshev-filtered subspace iteration):
    raised and the iteration restarts (:func:`_raised_bound`);
 4. the result is checked, ‖G Q‖_F and ‖QᴴQ − I‖_F, before it is returned (:func:`_final_check`).
 
-The settings are one :class:`KrylovOptions` record. Blocks are n × k NumPy arrays, float64 or
-complex128; a :class:`~emlp_sym.solvers.gram.GramOperator` on at least ``JIT_MIN_SIZE``
-coordinates is applied by jitted XLA code inside ``jax.enable_x64(True)``, a context
-manager, so the caller's global ``jax_enable_x64`` setting is never changed.
+:func:`krylov_basis` is the Krylov route: the Gram operator of a monomial's constraints, with
+the block's memory guarded. The settings are one :class:`KrylovOptions` record. Blocks are
+n × k NumPy arrays, float64 or complex128; a :class:`~emlp_sym.solvers.gram.GramOperator` on
+at least ``JIT_MIN_SIZE`` coordinates is applied by jitted XLA code inside
+``jax.enable_x64(True)``, a context manager, so the caller's global ``jax_enable_x64`` setting
+is never changed.
 """
 
 from __future__ import annotations
@@ -32,12 +34,17 @@ import jax
 import numpy as np
 import scipy.linalg
 
-from emlp_sym.errors import ShapeError, SolverError
+from emlp_sym.errors import ResourceError, ShapeError, SolverError
 from emlp_sym.solvers.blas_threads import single_threaded_blas
 from emlp_sym.solvers.chebyshev import BlockFilter, chebyshev_degree
-from emlp_sym.solvers.gram import GramOperator
+from emlp_sym.solvers.gram import GramOperator, gram_operator
+from emlp_sym.solvers.memory import check_allocation, format_bytes, memory_limit
 
-__all__ = ["JIT_MIN_SIZE", "BlockLimitReached", "KrylovOptions", "nullspace_krylov"]
+__all__ = ["JIT_MIN_SIZE", "KRYLOV_COPIES", "BlockLimitReached", "KrylovOptions",
+           "krylov_basis", "nullspace_krylov"]
+
+#: n × block arrays alive in a Krylov solve (block, G·block, filter terms)
+KRYLOV_COPIES = 8
 
 #: A :class:`GramOperator` on at least this many coordinates is applied by jitted XLA code;
 #: smaller ones in NumPy, which needs no compilation (XLA's ~0.5 s compile outweighs it).
@@ -141,6 +148,41 @@ def nullspace_krylov(
     norm_bound = gram_apply.norm_bound() if is_gram else None
     with jax.enable_x64(True), single_threaded_blas():
         return _Iteration(op, opts, norm_bound).run()
+
+
+def krylov_basis(constraints, n: int, name: str, group) -> np.ndarray:
+    """The Krylov route: an orthonormal basis (n × r) of the fixed space of a monomial (``name``)
+    of ``group`` under its :class:`~emlp_sym.solvers.constraints.Constraints`, through
+    :func:`nullspace_krylov` on their Gram operator.
+
+    The block needs ~1.1 r + 8 columns and r is not known yet: a guess of max(block, √n)
+    columns is guarded up front, and the block's growth is capped by the memory limit (a
+    :class:`~emlp_sym.errors.ResourceError` where it would outgrow it).
+
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V
+    >>> from emlp_sym.solvers.constraints import monomial_constraints
+    >>> (mono, _), = (V**2)(SO(3)).canonical.terms
+    >>> krylov_basis(monomial_constraints(mono, SO(3)), 9, "V²", SO(3)).shape
+    (9, 1)
+    """
+    dtype = constraints.dtype
+    per_column = KRYLOV_COPIES * n * np.dtype(dtype).itemsize
+    k_guess = max(KrylovOptions.block, math.isqrt(n))
+    advice = "use a smaller rep, or a higher EMLP_SYM_MEMORY_LIMIT (bytes, or like '8G')"
+    check_allocation(per_column * k_guess, f"the Krylov block ({n} × {k_guess} or more)",
+                     name, advice, size=n)
+    max_block = min(n, max(KrylovOptions.block, memory_limit() // per_column))
+    gram = gram_operator(constraints.lie, constraints.discrete)
+    try:
+        return np.asarray(nullspace_krylov(gram, n, dtype, max_block=max_block))
+    except SolverError as e:
+        if isinstance(e, BlockLimitReached) and max_block < n:  # outgrew the memory's block
+            raise ResourceError(
+                f"the Krylov block for {name} (size {n}) needs more than {max_block} columns, "
+                f"about {format_bytes(2 * max_block * per_column)}, over the memory limit of "
+                f"{format_bytes(memory_limit())}; {advice}") from e
+        raise SolverError(f"no converged basis for {name} of {group}: {e}") from e
 
 
 # ---------------------------------------------------------------------------------------------

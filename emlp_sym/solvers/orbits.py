@@ -157,6 +157,17 @@ class OrbitBasis:
         Q[rows, cols] = data
         return Q
 
+    def to_domain_matrix(self):
+        """The unnormalized basis (entries 0, ±1) as a sparse SymPy ``DomainMatrix`` over QQ:
+        the exact orbit route."""
+        from sympy.polys.domains import QQ  # SymPy only where an exact basis is asked for
+        from sympy.polys.matrices import DomainMatrix
+        from sympy.polys.matrices.sdm import SDM
+
+        rows = {i: {int(self.labels[i]): QQ(int(self.signs[i]))}
+                for i in np.flatnonzero(self.labels >= 0).tolist()}
+        return DomainMatrix.from_rep(SDM(rows, (self.n, self.r), QQ))
+
     @functools.cached_property
     def _q(self) -> sp.csr_matrix:
         return self.to_scipy_sparse(normalize=True)

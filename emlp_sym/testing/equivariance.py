@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -11,10 +13,11 @@ from emlp_sym.errors import RepError
 from emlp_sym.reps.checks import require_bound
 
 
-def rel_err(a, b) -> float:
-    """``rms(a - b) / (rms(a) + rms(b))``, the seed's relative error.
+def rms_rel_err(a, b) -> float:
+    """``rms(a - b) / (rms(a) + rms(b))``, the seed's relative error (a root mean square; the
+    reference's ``emlp.groups.rel_err`` is :func:`~emlp_sym.groups.metrics.mean_abs_rel_err`).
 
-    >>> rel_err([1.0, 2.0], [1.0, 2.0]), round(rel_err([1.0, 0.0], [0.0, 1.0]), 3)
+    >>> rms_rel_err([1.0, 2.0], [1.0, 2.0]), round(rms_rel_err([1.0, 0.0], [0.0, 1.0]), 3)
     (0.0, 0.707)
     """
     a, b = np.asarray(a, dtype=np.float64), np.asarray(b, dtype=np.float64)
@@ -23,12 +26,29 @@ def rel_err(a, b) -> float:
     return float(num / den) if den > 0 else float(num)
 
 
+def rel_err(a, b) -> float:
+    """Deprecated name of :func:`rms_rel_err`; it warns.
+
+    >>> import warnings
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     value = rel_err([1.0, 0.0], [0.0, 1.0])
+    >>> round(value, 3), caught[0].category.__name__
+    (0.707, 'DeprecationWarning')
+    """
+    warnings.warn("emlp_sym.testing.rel_err is deprecated: use emlp_sym.testing.rms_rel_err "
+                  "(the same root-mean-square relative error)", DeprecationWarning, stacklevel=2)
+    return rms_rel_err(a, b)
+
+
 def _call(f, x):
     return call_with_training(f, x, training=False)
 
 
 def equivariance_error(f, rep_in, rep_out, x, gs) -> np.ndarray:
-    """Relative error of ``f(rho_in(g) x)`` vs ``rho_out(g) f(x)`` for each element in ``gs``.
+    """Relative error (:func:`rms_rel_err`) of ``f(rho_in(g) x)`` vs ``rho_out(g) f(x)`` for each
+    element in ``gs``: how far a *function* is from equivariant. (For a matrix or a basis, see
+    :func:`emlp_sym.reps.equivariance.matrix_equivariance_error`.)
 
     >>> import numpy as np
     >>> from emlp_sym.reps import V
@@ -48,7 +68,7 @@ def equivariance_error(f, rep_in, rep_out, x, gs) -> np.ndarray:
     for k in range(gs.shape[0]):
         lhs = _call(f, x @ rin[k].T)
         rhs = fx @ rout[k].T
-        errs.append(rel_err(lhs, rhs))
+        errs.append(rms_rel_err(lhs, rhs))
     return np.asarray(errs)
 
 
@@ -73,7 +93,7 @@ def paired_equivariance_error(f, rep_in, rep_out, x, gs) -> float:
     rho_out = np.asarray(jax.vmap(rep_out.rho_dense)(gs))
     lhs = _call(f, np.einsum("nij,nj->ni", rho_in, x).astype(np.float32))
     rhs = np.einsum("nij,nj->ni", rho_out, _call(f, x))
-    return rel_err(lhs, rhs)
+    return rms_rel_err(lhs, rhs)
 
 
 def assert_equivariant(f, rep_in, rep_out, G=None, *, x=None, gs=None, n_elements: int = 3,

@@ -70,5 +70,19 @@ def test_seeds_and_arguments():
     assert len(a) == 100 and a[3][0].shape == (36,) and repr(a).startswith("InvertedCube")
     with pytest.raises(TypeError, match="train"):
         InvertedCube(train="no")
+    with pytest.raises(TypeError, match="train"):
+        InvertedCube(train=None)
     with pytest.raises(ValueError, match="seed"):
         BrokenRubiksCube(seed=-2)
+
+
+@pytest.mark.parametrize("cls", [InvertedCube, BrokenRubiksCube])
+def test_a_number_for_train_means_what_it_means_in_the_reference(cls):
+    # the reference's tests build every dataset as dataset_class(100) (the N of the regression
+    # sets); it reads train == False as the test set, so 100 is the training set and 0 the test
+    train, test = cls(100), cls(np.int64(0), seed=2)
+    assert train.train and not test.train
+    np.testing.assert_array_equal(train.X, cls(True).X)
+    np.testing.assert_array_equal(test.X, cls(False, seed=2).X)
+    assert len(test) > len(train)
+

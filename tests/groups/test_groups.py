@@ -26,11 +26,85 @@ def test_samples_are_group_elements(G):
         assert np.allclose(np.swapaxes(gs, 1, 2) @ gs, np.eye(n), atol=1e-5)
 
 
+def _minkowski(d):
+    return np.diag([1.0] + [-1.0] * (d - 1))
+
+
+def _symplectic(d):
+    m = d // 2
+    return np.block([[np.zeros((m, m)), np.eye(m)], [-np.eye(m), np.zeros((m, m))]])
+
+
+#: what each Lie group's elements preserve, written down here (not read from the library):
+#: (the form F with gᵀ F g = F, or "unitary" for gᴴ g = I, or None; whether det g = 1)
+INVARIANTS = {
+    g.SO: (np.eye, True), g.O: (np.eye, True),  # exp lands in the identity component
+    g.SO13: (_minkowski, True), g.SO13p: (_minkowski, True), g.O13: (_minkowski, True),
+    g.Lorentz: (_minkowski, True), g.SO11p: (_minkowski, True), g.O11: (_minkowski, True),
+    g.Sp: (_symplectic, True), g.SU: ("unitary", True), g.U: ("unitary", False),
+    g.SL: (None, True), g.GL: (None, False),
+}
+
+
+def invariant_violations(F, h) -> list[str]:
+    """What the element ``h`` of the factor ``F`` fails to preserve (empty: all of it). A factor
+    without a Lie algebra only ever sees exp(0) = I."""
+    d = F.element_size
+    if not len(F.lie_algebra):
+        return [] if np.allclose(h, np.eye(d), atol=1e-9) else ["exp(0) = I"]
+    form, special = INVARIANTS[type(F)]
+    out = []
+    if form == "unitary":
+        if not np.allclose(h.conj().T @ h, np.eye(d), atol=1e-8):
+            out.append("gᴴ g = I")
+    elif form is not None:
+        if not np.allclose(h.imag, 0, atol=1e-12):
+            out.append("real")
+        eta = form(d)
+        if not np.allclose(h.T @ eta @ h, eta, atol=1e-8):
+            out.append(f"gᵀ {form.__name__.strip('_')} g = {form.__name__.strip('_')}")
+    if special and not np.isclose(np.linalg.det(h), 1, atol=1e-8):
+        out.append("det g = 1")
+    if not np.isfinite(h).all() or abs(np.linalg.det(h)) < 1e-8:
+        out.append("invertible")
+    return out
+
+
+def group_violations(G, A) -> list[str]:
+    """What exp(A) fails to preserve, factor block by factor block."""
+    h, out, start = scipy.linalg.expm(np.asarray(A, dtype=complex)), [], 0
+    for F in G.factors:
+        d = F.element_size
+        block = h[start : start + d, start : start + d]
+        out += [f"{F}: {v}" for v in invariant_violations(F, block)]
+        off = h[start : start + d].copy()
+        off[:, start : start + d] = 0
+        if not np.allclose(off, 0, atol=1e-9):
+            out.append(f"{F}: stays in its own block")
+        start += d
+    return out
+
+
 @pytest.mark.parametrize("G", [x for x in ALL if len(x.lie_algebra)], ids=str)
 def test_lie_algebra_exponentiates_into_group(G):
-    # exp(A) for a generator preserves whatever the discrete samples preserve: check SO13's metric
-    A = np.asarray(G.lie_algebra[0])
-    assert np.isfinite(scipy.linalg.expm(A)).all()
+    # exp(tA) of each generator, and of a random combination, preserves the group's form
+    # (metric gᵀηg = η, symplectic form, unitarity) and has det 1 where the group is special
+    gens = np.asarray(G.lie_algebra)
+    rng = np.random.default_rng(0)
+    for A in [*(0.7 * gens), np.tensordot(rng.standard_normal(len(gens)), gens, axes=1)]:
+        assert group_violations(G, A) == []
+
+
+@pytest.mark.parametrize("G, wrong", [
+    (g.SO(3), np.diag([0.5, 0.0, 0.0])),  # symmetric: stretches instead of rotating
+    # a rotation of t into x: Euclidean, not a boost
+    (g.SO13(), np.array([[0, 1, 0, 0], [-1, 0, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0.0]])),
+    (g.Sp(1), np.array([[1.0, 0.0], [0.0, 1.0]])),  # a dilation: det ≠ 1, ω scaled
+    (g.SU(2), np.array([[1j, 0], [0, 1j]])),  # unitary, but det = e^{2i}
+    (g.SO(3) * g.S(4), np.eye(7) * 0.1),  # moves the S(4) block too
+], ids=str)
+def test_the_check_rejects_a_wrong_generator(G, wrong):
+    assert group_violations(G, wrong)
 
 
 def test_lorentz_generators_preserve_metric():

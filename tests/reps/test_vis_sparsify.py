@@ -1,5 +1,5 @@
 """The reference's helpers: sparsify_basis (a canonical sparse basis of the same span), vis and
-its weight-sharing patterns, and equivariance_error of a matrix or basis."""
+its weight-sharing patterns, and matrix_equivariance_error of a matrix or basis."""
 
 import os
 
@@ -11,7 +11,15 @@ from hypothesis import strategies as st
 
 from emlp_sym.errors import ShapeError
 from emlp_sym.groups import SO, O, S, SO2eR3
-from emlp_sym.reps import T, V, equivariance_error, sparsify_basis, vis, vis_basis
+from emlp_sym.reps import (
+    T,
+    V,
+    equivariance_error,
+    matrix_equivariance_error,
+    sparsify_basis,
+    vis,
+    vis_basis,
+)
 from emlp_sym.reps.vis import sharing_patterns
 
 os.environ.setdefault("MPLBACKEND", "Agg")
@@ -114,15 +122,23 @@ def test_vis_basis_checks_the_shape():
         vis_basis(Q, (4, 4))
 
 
-# ---- equivariance_error -----------------------------------------------------------------------
-def test_equivariance_error_of_bases_and_of_random_maps():
+# ---- matrix_equivariance_error ----------------------------------------------------------------
+def test_matrix_equivariance_error_of_bases_and_of_random_maps():
     G = SO(3)
     rin, rout = V**2, V  # unbound: bound to G like the reference
     Q = (rin >> rout)(G).equivariant_basis()
-    assert equivariance_error(Q, rin, rout, G, seed=0) < 1e-6
+    assert matrix_equivariance_error(Q, rin, rout, G, seed=0) < 1e-6
     W = (Q @ np.ones(1)).reshape(3, 9)  # a matrix, not a flat vector
-    assert equivariance_error(W, rin(G), rout(G), G, seed=1) < 1e-6
-    assert equivariance_error(np.random.default_rng(0).standard_normal((3, 9)), rin, rout, G,
-                              seed=0) > 1e-2
+    assert matrix_equivariance_error(W, rin(G), rout(G), G, seed=1) < 1e-6
+    random = np.random.default_rng(0).standard_normal((3, 9))
+    assert matrix_equivariance_error(random, rin, rout, G, seed=0) > 1e-2
     with pytest.raises(ShapeError, match="not a map"):
-        equivariance_error(np.ones(10), rin, rout, G)
+        matrix_equivariance_error(np.ones(10), rin, rout, G)
+
+
+def test_the_references_name_equivariance_error_warns_and_agrees():
+    G = SO(3)
+    random = np.random.default_rng(0).standard_normal((3, 9))
+    with pytest.warns(DeprecationWarning, match="matrix_equivariance_error"):
+        old = equivariance_error(random, V**2, V, G, seed=0)
+    assert old == matrix_equivariance_error(random, V**2, V, G, seed=0)

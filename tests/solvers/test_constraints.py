@@ -7,15 +7,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from emlp_sym.errors import ExactFormUnavailable
-from emlp_sym.groups import SO, S, Z
+from emlp_sym.groups import SL, SO, SU, C, O, S, Z
 from emlp_sym.reps import V
 from emlp_sym.reps.atoms import BaseAtom
 from emlp_sym.solvers.constraints import (
     axis_matrices,
     generators,
     lie_and_discrete_terms,
+    sparse_constraint,
 )
-from emlp_sym.solvers.monomial import numeric_basis, sparse_constraint
+from emlp_sym.solvers.routes import numeric_basis
 from emlp_sym.testing import strategies as est
 
 
@@ -79,13 +80,21 @@ def test_axes_of_another_factor_get_identity_or_zero():
             assert axis_matrices((BaseAtom(SO(3)),) * 2, G, gen) is None
 
 
-@pytest.mark.parametrize("G", [S(3), Z(4), SO(3)])
+#: the groups here whose generators have no rational form (irrational rotations, complex Lie
+#: algebras): the only ones for which no exact matrices are expected
+NO_EXACT_FORM = [C(12), SU(2)]
+
+
+@pytest.mark.parametrize("G", NO_EXACT_FORM, ids=str)
+def test_groups_without_a_rational_form_refuse_exact_matrices(G):
+    with pytest.raises(ExactFormUnavailable, match="no exact basis is available"):
+        generators(G, exact=True)
+
+
+@pytest.mark.parametrize("G", [S(3), Z(4), SO(3), O(3), SL(2), C(4)], ids=str)
 def test_exact_matrices_agree_with_the_float_ones(G):
     mono = (BaseAtom(G), BaseAtom(G))
-    try:
-        exact = generators(G, exact=True)
-    except ExactFormUnavailable:
-        pytest.skip(f"{G} has no exact generators")
+    exact = generators(G, exact=True)  # these groups all have exact forms: a failure fails
     for ge, gf in zip(exact, generators(G), strict=True):
         me, mf = axis_matrices(mono, G, ge, exact=True), axis_matrices(mono, G, gf)
         for A, B in zip(me, mf, strict=True):

@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 
 from emlp_sym.groups import GL, O11, O13, SL, SO, SO13, SU, Lorentz, O, S, SO11p, SO13p, Sp, U
 from emlp_sym.reps import V
-from emlp_sym.solvers import diagrams, monomial
-from emlp_sym.solvers.constraints import axis_matrices, generators
+from emlp_sym.solvers import checks, diagrams, routes
+from emlp_sym.solvers.constraints import axis_matrices, generators, sparse_constraint
 
 SO3_RANKS = [1, 0, 1, 1, 3, 6, 15, 36, 91, 232, 603]  # OEIS A005043 (Riordan numbers)
 
@@ -61,12 +61,12 @@ def exact_residuals_vanish(mono, G, B) -> bool:
         if G.is_complex:
             parts = [np.asarray(M) for M in mats]
             assert all(np.array_equal(M, np.round(M)) for M in parts)  # Gaussian integers
-            A = monomial.sparse_constraint([M.astype(np.complex128) for M in parts], kind)
+            A = sparse_constraint([M.astype(np.complex128) for M in parts], kind)
             R = A @ B.astype(np.complex128)
             if np.any(R.data != 0):  # small Gaussian integers: exact in complex128
                 return False
             continue
-        A = monomial.sparse_constraint([as_int(M) for M in mats], kind)
+        A = sparse_constraint([as_int(M) for M in mats], kind)
         if (A @ B).count_nonzero():
             return False
     return True
@@ -151,7 +151,7 @@ def test_diagram_basis_is_exactly_equivariant_and_spans_the_numeric_basis(case):
     assert basis is not None
     B = as_scipy(basis.matrix)
     assert exact_residuals_vanish(mono, G, B)
-    Q = monomial.numeric_basis(mono, G)
+    Q = routes.numeric_basis(mono, G)
     Bd = B.toarray().astype(float)
     assert Bd.shape == Q.shape  # same dimension ...
     np.testing.assert_allclose(Q @ (Q.conj().T @ Bd), Bd, atol=1e-9)  # ... and B in span(Q)
@@ -212,10 +212,10 @@ def test_diagram_names_and_latex():
 def test_numeric_route_orthonormalizes_the_diagrams_past_the_dense_size():
     rep = (V**7)(SO(3))  # 2187 coordinates: past the dense solver, where Krylov would run
     mono = mono_of(rep)
-    Q = diagrams.numeric_monomial_basis(mono, SO(3))
+    Q = routes.monomial_basis(mono, SO(3))
     assert Q.shape == (3**7, SO3_RANKS[7])
     np.testing.assert_allclose(Q.T @ Q, np.eye(Q.shape[1]), atol=1e-12)
-    monomial.check_basis(Q, mono, SO(3))  # the residual check of every numeric basis
+    checks.check_basis(Q, mono, SO(3))  # the residual check of every numeric basis
     B = as_scipy(diagrams.diagram_basis(mono).matrix).toarray().astype(float)
     np.testing.assert_allclose(Q @ (Q.T @ B), B, atol=1e-9)
     assert np.all(Q[~B.any(axis=1)] == 0.0)  # exact zeros outside the diagrams' support

@@ -16,7 +16,7 @@ from emlp_sym.nn.core.bilinear import bilinear_plan
 from emlp_sym.nn.core.linear import linear_plan
 from emlp_sym.nn.core.plan_cache import clear_caches as clear_plan_caches
 from emlp_sym.reps import Scalar, V
-from emlp_sym.solvers import memory, monomial
+from emlp_sym.solvers import krylov, memory, routes
 from emlp_sym.solvers.api import equivariant_basis, equivariant_projector
 
 
@@ -78,13 +78,13 @@ def test_check_allocation_names_everything():
 # -- the solver paths refuse before allocating ------------------------------------------------
 @pytest.fixture
 def low_limit(monkeypatch):
-    monomial.clear_caches()
+    routes.clear_caches()
 
     def set_limit(text):
         monkeypatch.setenv(memory.ENV_VAR, text)
 
     yield set_limit
-    monomial.clear_caches()
+    routes.clear_caches()
 
 
 def test_krylov_path_is_guarded(low_limit):
@@ -94,7 +94,7 @@ def test_krylov_path_is_guarded(low_limit):
     with pytest.raises(ResourceError, match="size 59049"):  # whichever path it takes
         equivariant_basis(rep)
     with pytest.raises(ResourceError, match="Krylov block.*size 59049"):  # the numeric path
-        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
+        routes.numeric_basis(rep.canonical.terms[0][0], rep.G)
     assert time.perf_counter() - t < 10
 
 
@@ -102,7 +102,7 @@ def test_dense_orbit_basis_is_guarded(low_limit):
     low_limit("1M")  # (V**6)(SO(3)): a 729 × 729 orbit basis of 4.2 MB
     rep = (V**6)(SO(3))
     with pytest.raises(ResourceError, match="729 × 729 orbit basis"):
-        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
+        routes.numeric_basis(rep.canonical.terms[0][0], rep.G)
 
 
 def test_rep_size_is_guarded_before_the_canonical_layout(low_limit):
@@ -190,7 +190,7 @@ def test_krylov_block_limit_is_typed():
 
 
 def test_block_limit_from_the_memory_cap_becomes_a_resource_error(low_limit, monkeypatch):
-    """monomial.py converts by type: a reworded message must not turn the memory error into a
+    """krylov_basis converts by type: a reworded message must not turn the memory error into a
     convergence error."""
     from emlp_sym.solvers.krylov import BlockLimitReached
 
@@ -201,12 +201,12 @@ def test_block_limit_from_the_memory_cap_becomes_a_resource_error(low_limit, mon
     def fake_krylov(gram, n, dtype, max_block):
         raise Reworded(max_block, max_block)
 
-    monkeypatch.setattr(monomial, "DENSE_LIMIT", 4)  # (V**4)(SO(3)): orbits r = 81 > 4
-    monkeypatch.setattr(monomial, "nullspace_krylov", fake_krylov)
+    monkeypatch.setattr(routes, "DENSE_LIMIT", 4)  # (V**4)(SO(3)): orbits r = 81 > 4
+    monkeypatch.setattr(krylov, "nullspace_krylov", fake_krylov)
     low_limit("200k")  # 8 copies × 81 × 8 B = 5184 B per column: the block is capped at 39
     rep = (V**4)(SO(3))
     with pytest.raises(ResourceError, match="needs more than 39 columns"):
-        monomial.numeric_basis(rep.canonical.terms[0][0], rep.G)
+        routes.numeric_basis(rep.canonical.terms[0][0], rep.G)
 
 
 # -- layers estimate their own arrays before allocating ----------------------------------------

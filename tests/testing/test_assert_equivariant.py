@@ -9,7 +9,7 @@ import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
 from emlp_sym.groups import SO, S
 from emlp_sym.reps import Scalar, V
-from emlp_sym.testing import assert_equivariant, rel_err
+from emlp_sym.testing import assert_equivariant, rel_err, rms_rel_err
 from emlp_sym.testing import strategies as est
 
 
@@ -59,9 +59,12 @@ def test_bad_input():
         assert_equivariant(lambda x: x, V(S(3)), V(S(3)), SO(3))
 
 
-def test_rel_err():
-    a = np.ones(4)
-    assert rel_err(a, a) == 0 and rel_err(a, -a) == pytest.approx(1.0)
+def test_rms_rel_err():
+    a, b = np.ones(4), np.array([1.0, 1.0, 1.0, 3.0])
+    assert rms_rel_err(a, a) == 0 and rms_rel_err(a, -a) == pytest.approx(1.0)
+    assert rms_rel_err(a, b) == pytest.approx(1.0 / (1.0 + np.sqrt(3.0)))  # rms, not mean |.|
+    with pytest.warns(DeprecationWarning, match="rms_rel_err"):
+        assert rel_err(a, b) == rms_rel_err(a, b)  # the old name
 
 
 def test_non_compact_groups_use_well_conditioned_elements_and_still_catch_errors():
