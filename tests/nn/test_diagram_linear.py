@@ -92,3 +92,41 @@ def test_reps_of_other_groups_are_refused():
         diagram_linear_plan(V(SO(3)), V(SO(3)))
     with pytest.raises(ValueError, match="path must be"):
         diagram_linear_plan(V(S(3)), V(S(3)), path="fast")
+
+
+POINT_CLOUD_CASES = [
+    # (rep_in, rep_out) of S(n)×O(3): positions and masses in, vectors and a tensor out
+    (lambda Vs, Vo: Vs * Vo + Vs, lambda Vs, Vo: Vs**0 * (Vo**2 + Vo)),
+    (lambda Vs, Vo: Vs * Vo + 2 * Vs**0 * Vo**0, lambda Vs, Vo: Vs * Vo + Vs**2 + Vo),
+]
+
+
+@pytest.mark.parametrize("case", range(len(POINT_CLOUD_CASES)))
+def test_point_clouds_of_s_n_times_o3_both_paths_and_equivariant(case):
+    from emlp_sym.groups import O
+    from emlp_sym.testing import assert_equivariant
+
+    n = 4
+    Vs, Vo = V(S(n)), V(O(3))
+    make_in, make_out = POINT_CLOUD_CASES[case]
+    rep_in, rep_out = make_in(Vs, Vo), make_out(Vs, Vo)
+    G = rep_in.G
+    assert rep_out.G == G, (rep_out, rep_out.G, G)
+    fast = diagram_linear_plan(rep_in, rep_out, path="diagrams")
+    dense = diagram_linear_plan(rep_in, rep_out, path="dense")
+    w, b = init_diagram_linear(fast, case)
+    x = jnp.asarray(np.random.default_rng(case).normal(size=(5, rep_in.size())), jnp.float32)
+    np.testing.assert_allclose(diagram_linear_apply(fast, w, b, x),
+                               diagram_linear_apply(dense, w, b, x), rtol=1e-5, atol=1e-5)
+    assert_equivariant(lambda x: diagram_linear_apply(fast, w, b, x), rep_in, rep_out, G)
+
+
+def test_point_cloud_parameters_do_not_depend_on_n():
+    from emlp_sym.groups import O
+
+    counts = set()
+    for n in (5, 300):
+        Vs, Vo = V(S(n)), V(O(3))
+        plan = diagram_linear_plan(8 * Vs * Vo + 8 * Vs, (4 * Vo**2 + 2 * Vs * Vo)(S(n) * O(3)))
+        counts.add((plan.num_weights, plan.num_biases))
+    assert len(counts) == 1

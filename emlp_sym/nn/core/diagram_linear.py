@@ -16,9 +16,10 @@ Parameters: ``w`` holds, per pair of type blocks (``m_a`` copies of ``V^⊗k`` t
 ``V^⊗l``), ``Bell(k+l)·m_b·m_a`` coefficients read as ``(diagrams, m_b, m_a)``; ``b`` holds,
 per output block, ``m_b·Bell(l)`` coefficients read as ``(m_b, diagrams)``.
 
-**Cost rule.** A pair is applied as diagrams when their estimated multiply-adds
-(:func:`diagram_cost`) are below the dense block's ``m_a·m_b·n^(k+l)``, else as its dense
-matrix (``path="dense"`` or ``path="diagrams"`` forces one). Both give the same map to float
+**Cost rule.** A pair is applied as its dense matrix when that is small (``n^(k+l)`` at most
+:data:`DENSE_MAX_ENTRIES`) and its ``m_a·m_b·s_a·s_b`` multiply-adds are below the diagrams'
+estimate (:func:`diagram_cost`), else as diagrams (``path="dense"`` or ``path="diagrams"``
+forces one). Both give the same map to float
 rounding; the dense matrix is refused, as every layer's dense weight is, past the memory limit.
 
 >>> import jax.numpy as jnp
@@ -52,6 +53,7 @@ from emlp_sym.nn.core.linear import (
     LayerPlan,
     _gather,
     check_input,
+    hom_basis,
     join_blocks,
     split_blocks,
     type_blocks,
@@ -67,17 +69,34 @@ from emlp_sym.solvers.partitions import (
 )
 
 PATHS = ("auto", "diagrams", "dense")
+#: the cost rule keeps a block dense only if its S(n) part has at most this many entries: past
+#: that, the dense product's long float32 sums (n^k terms) lose digits that pooling keeps
+DENSE_MAX_ENTRIES = 4096
+
+
+class BlockAxes(NamedTuple):
+    """A type's tensor axes split by factor: ``perm`` orders them (other factor's axes, then
+    the S(n) axes), ``other`` is the monomial of the other factor's atoms, ``k`` the S(n)
+    order, ``shape`` the axes' sizes in the type's own order."""
+
+    perm: tuple[int, ...]
+    other: tuple
+    k: int
+    shape: tuple[int, ...]
 
 
 class DiagramTerm(NamedTuple):
-    """The maps from input block ``i`` (``V^⊗k``) to output block ``j`` (``V^⊗l``):
-    ``w[offset : offset + len(diagrams)·m_b·m_a]`` against ``diagrams``, applied by
-    ``path`` (``"diagrams"`` or ``"dense"``, the cost rule's choice)."""
+    """The maps from input block ``i`` to output block ``j``: ``Σ C[q, d] P_q ⊗ D_d`` with
+    ``D_d`` the partition ``diagrams`` on the S(n) axes and ``P_q`` the ``other`` factor's
+    basis ``(r, s_b, s_a)`` (``[[[1]]]`` for reps of S(n) alone); coefficients
+    ``w[offset : offset + r·len(diagrams)·m_b·m_a]`` read as ``(r, diagrams, m_b, m_a)``;
+    applied by ``path`` (``"diagrams"`` or ``"dense"``, the cost rule's choice)."""
 
     i: int
     j: int
     offset: int
     diagrams: tuple
+    other: np.ndarray
     path: str
 
 
@@ -101,18 +120,53 @@ class DiagramLinearPlan(LayerPlan):
     num_weights: int
     num_biases: int
     weight_stds: tuple[float, ...]  # per output block: 1/√(fan-in in diagrams × channels)
+    in_axes: tuple[BlockAxes, ...]
+    out_axes: tuple[BlockAxes, ...]
 
     @property
     def basis(self) -> str:
         return f"partition-diagrams/{self.normalise}"
 
 
-def _order(mono, G, name: str) -> int:
-    """The tensor order k of a monomial of ``V`` of S(n) (its dual is itself)."""
-    if not all(isinstance(a, BaseAtom) and a.group == G for a in mono):
-        raise RepError(f"{name} holds a type ({mono}) that is not a tensor power of V of {G}; "
-                       "diagram layers take sums of V^k of one S(n)")
-    return len(mono)
+def symmetric_factor(G) -> tuple[S, object | None]:
+    """``(S(n), other)`` for ``G = S(n)`` (other None) or a direct product of one S(n) and
+    one other group (a point cloud's ``S(n)×O(3)``); a one-line ``RepError`` otherwise.
+
+    >>> from emlp_sym.groups import O, S
+    >>> symmetric_factor(S(5) * O(3))
+    (S(5), O(3))
+    """
+    if isinstance(G, S):
+        return G, None
+    factors = getattr(G, "factors", None)
+    sym = [f for f in factors or () if isinstance(f, S)]
+    if factors is None or len(sym) != 1 or len(factors) > 2:
+        raise RepError(f"diagram layers need reps of S(n) or of S(n)×H; these are reps of {G}")
+    return sym[0], next(f for f in factors if f is not sym[0])
+
+
+def _axes(mono, sym, other, name: str) -> BlockAxes:
+    """Split a type's axes into the S(n) ones (``V``, self-dual) and the other factor's."""
+    s_axes, o_axes = [], []
+    for position, atom in enumerate(mono):
+        group = getattr(atom, "group", None)
+        if isinstance(atom, BaseAtom) and group == sym:
+            s_axes.append(position)
+        elif other is not None and group == other:
+            o_axes.append(position)
+        else:
+            raise RepError(f"{name} holds a type with an axis ({atom}) of neither {sym} nor "
+                           f"{other}; diagram layers take tensors of V of S(n) and the other "
+                           "factor's reps")
+    return BlockAxes(tuple(o_axes + s_axes), tuple(mono[p] for p in o_axes), len(s_axes),
+                     tuple(a.size for a in mono))
+
+
+def _other_basis(a: BlockAxes, b: BlockAxes, other) -> np.ndarray:
+    """A basis of the other factor's maps between the two types' non-S(n) axes."""
+    if other is None or (not a.other and not b.other):
+        return np.ones((1, 1, 1))
+    return hom_basis(a.other, b.other, other)
 
 
 def diagram_cost(diagrams, m_a: int, m_b: int, n: int) -> int:
@@ -144,36 +198,45 @@ def diagram_linear_plan(rep_in: Rep, rep_out: Rep, normalise: str = "mean",
     if path not in PATHS:
         raise ValueError(f"path must be one of {PATHS}, got {path!r}")
     G, ins, outs = type_blocks(rep_in, rep_out)
-    if not isinstance(G, S):
-        raise RepError(f"diagram layers need reps of S(n); {rep_in} → {rep_out} are reps of {G}")
-    n = G.d
-    k_in = [_order(b.mono, G, "rep_in") for b in ins]
-    l_out = [_order(b.mono, G, "rep_out") for b in outs]
+    sym, other = symmetric_factor(G)
+    n = sym.d
+    ax_in = [_axes(b.mono, sym, other, "rep_in") for b in ins]
+    ax_out = [_axes(b.mono, sym, other, "rep_out") for b in outs]
     terms, off, stds = [], 0, []
     for j, bo in enumerate(outs):
         fan_in = 0
         for i, bi in enumerate(ins):
-            ds = partition_diagrams(k_in[i], l_out[j])
-            dense = bi.m * bo.m * n ** (k_in[i] + l_out[j])
+            P = _other_basis(ax_in[i], ax_out[j], other)
+            if not len(P):
+                continue  # the other factor has no maps between these types
+            ds = partition_diagrams(ax_in[i].k, ax_out[j].k)
+            r, s_a, s_b = len(P), P.shape[2], P.shape[1]
+            dense = bi.m * bo.m * bi.s * bo.s
+            fast = (r * s_a * s_b * bi.m * n ** ax_in[i].k  # the other factor first
+                    + diagram_cost(ds, bi.m * r, bo.m, n) * s_b)
+            small = n ** (ax_in[i].k + ax_out[j].k) <= DENSE_MAX_ENTRIES
             choice = path if path != "auto" else (
-                "diagrams" if diagram_cost(ds, bi.m, bo.m, n) < dense else "dense")
+                "dense" if small and dense < fast else "diagrams")
             if choice == "dense":
                 check_allocation(4 * 3 * dense, "the dense block of a diagram Linear",
                                  f"{rep_in} → {rep_out}", "use path='diagrams'",
                                  size=dense)
-            terms.append(DiagramTerm(i, j, off, ds, choice))
-            off += len(ds) * bo.m * bi.m
-            fan_in += len(ds) * bi.m
+            terms.append(DiagramTerm(i, j, off, ds, P, choice))
+            off += r * len(ds) * bo.m * bi.m
+            fan_in += r * len(ds) * bi.m
         stds.append(1 / math.sqrt(max(fan_in, 1)))
     bias_terms, boff = [], 0
     for j, bo in enumerate(outs):
-        ds = partition_diagrams(0, l_out[j])
+        if ax_out[j].other:
+            continue  # no invariant vectors in a non-trivial rep of the other factor's here
+        ds = partition_diagrams(0, ax_out[j].k)
         bias_terms.append(DiagramBiasTerm(j, boff, ds))
         boff += len(ds) * bo.m
     check_parameters("Linear", off + boff, rep_in, rep_out)
     return DiagramLinearPlan(rep_in, rep_out, ins, outs, _gather(rep_in, True),
                              _gather(rep_out, False), n, normalise, tuple(terms),
-                             tuple(bias_terms), off, boff, tuple(stds))
+                             tuple(bias_terms), off, boff, tuple(stds), tuple(ax_in),
+                             tuple(ax_out))
 
 
 def init_diagram_linear(plan: DiagramLinearPlan, key):
@@ -184,7 +247,7 @@ def init_diagram_linear(plan: DiagramLinearPlan, key):
     w = normal(kw, (plan.num_weights,), 1.0)
     scale = np.ones(plan.num_weights, np.float32)
     for t in plan.weight_terms:
-        size = len(t.diagrams) * plan.out_blocks[t.j].m * plan.in_blocks[t.i].m
+        size = len(t.other) * len(t.diagrams) * plan.out_blocks[t.j].m * plan.in_blocks[t.i].m
         scale[t.offset : t.offset + size] = plan.weight_stds[t.j]
     b = uniform(kb, (plan.num_biases,), 1.0)
     bscale = np.ones(plan.num_biases, np.float32)
@@ -195,17 +258,42 @@ def init_diagram_linear(plan: DiagramLinearPlan, key):
 
 
 def _coefficients(plan: DiagramLinearPlan, w, t: DiagramTerm):
+    """``(r, diagrams, m_b, m_a)``."""
     m_a, m_b = plan.in_blocks[t.i].m, plan.out_blocks[t.j].m
-    return w[t.offset : t.offset + len(t.diagrams) * m_b * m_a].reshape(-1, m_b, m_a)
+    size = len(t.other) * len(t.diagrams) * m_b * m_a
+    return w[t.offset : t.offset + size].reshape(len(t.other), len(t.diagrams), m_b, m_a)
 
 
-def _dense_term(plan: DiagramLinearPlan, C, x, t: DiagramTerm):
-    """The dense path: ``Σ_d C_d ⊗ D_d`` as one matrix, applied by one GEMM."""
-    mats = np.stack([diagram_matrix(d, plan.n, plan.normalise) for d in t.diagrams])
-    M = jnp.einsum("dba,dts->btas", C, jnp.asarray(mats, x.dtype))
+def _to_factor_order(x, axes: BlockAxes, n: int):
+    """``(N, m, type axes…)`` → ``(N, m, s_other, n^k)``."""
+    N, m = x.shape[0], x.shape[1]
+    x = x.reshape((N, m) + axes.shape).transpose((0, 1) + tuple(2 + p for p in axes.perm))
+    return x.reshape(N, m, -1, n**axes.k)
+
+
+def _from_factor_order(y, axes: BlockAxes):
+    """``(N, m, s_other, n^k)`` → ``(N, m·s)`` in the type's own axis order."""
+    N, m = y.shape[0], y.shape[1]
+    shaped = y.reshape((N, m) + tuple(axes.shape[p] for p in axes.perm))
+    back = np.argsort(axes.perm)
+    return shaped.transpose((0, 1) + tuple(2 + int(p) for p in back)).reshape(N, -1)
+
+
+def _apply_term(plan: DiagramLinearPlan, C, x, t: DiagramTerm):
+    """One term on ``x`` ``(N, m_a, s_a_other, n^k)`` → ``(N, m_b, s_b_other, n^l)``."""
+    P = jnp.asarray(t.other, x.dtype)                    # (r, s_b_other, s_a_other)
     N, m_a = x.shape[0], x.shape[1]
-    M = M.reshape(M.shape[0] * M.shape[1], m_a * M.shape[3])
-    return (x.reshape(N, -1) @ M.T).reshape(N, C.shape[1], -1)
+    r, s_bo = P.shape[0], P.shape[1]
+    if t.path == "dense":
+        mats = np.stack([diagram_matrix(d, plan.n, plan.normalise) for d in t.diagrams])
+        M = jnp.einsum("qdba,qts,dTS->btTasS", C, P, jnp.asarray(mats, x.dtype))
+        M = M.reshape(C.shape[2] * s_bo * mats.shape[1], -1)
+        return (x.reshape(N, -1) @ M.T).reshape(N, C.shape[2], s_bo, -1)
+    z = jnp.einsum("qts,NasS->NtaqS", P, x)             # the other factor's maps first
+    z = z.reshape(N * s_bo, m_a * r, -1)
+    Cd = C.transpose(1, 2, 3, 0).reshape(len(t.diagrams), C.shape[2], m_a * r)
+    y = diagram_apply(t.diagrams, Cd, z, plan.n, plan.normalise)  # (N·s_b_other, m_b, n^l)
+    return y.reshape(N, s_bo, C.shape[2], -1).transpose(0, 2, 1, 3)
 
 
 def diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
@@ -225,11 +313,10 @@ def diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
     w, b = w.astype(dtype), b.astype(dtype)
     y = [None] * len(plan.out_blocks)
     for t in plan.weight_terms:
-        bi, bo = plan.in_blocks[t.i], plan.out_blocks[t.j]
-        xi = parts[t.i].reshape(N, bi.m, bi.s)
-        C = _coefficients(plan, w, t)
-        v = (diagram_apply(t.diagrams, C, xi, plan.n, plan.normalise) if t.path == "diagrams"
-             else _dense_term(plan, C, xi, t)).reshape(N, bo.m * bo.s)
+        bi = plan.in_blocks[t.i]
+        xi = _to_factor_order(parts[t.i].reshape(N, bi.m, bi.s), plan.in_axes[t.i], plan.n)
+        v = _from_factor_order(_apply_term(plan, _coefficients(plan, w, t), xi, t),
+                               plan.out_axes[t.j])
         y[t.j] = v if y[t.j] is None else y[t.j] + v
     for t in plan.bias_terms:
         bo = plan.out_blocks[t.j]

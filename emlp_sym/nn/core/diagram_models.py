@@ -3,8 +3,9 @@ parameters at every n.
 
 :func:`diagram_mlp_plan` stacks :func:`~emlp_sym.nn.core.diagram_linear.diagram_linear_plan`
 layers ``rep_in → hidden → … → rep_out`` with the core's gated nonlinearity between them (the
-tensor types of S(n) are permutation types, so each coordinate gates itself: Swish), as IGN
-does for graphs and DeepSets for sets. Every layer's coefficients count diagrams and channels,
+tensor types of S(n) are permutation types, so each coordinate gates itself: Swish; other
+types, such as the O(3) vectors of a point cloud of ``S(n)×O(3)``, get a gate scalar each), as
+IGN does for graphs and DeepSets for sets. Every layer's coefficients count diagrams and channels,
 never n, so ``init_diagram_mlp(plan_at_20, key)`` gives parameters for the plan at 2000 too.
 No bilinear layer: the EMLP's bilinear map of S(n) tensors has no diagram form here yet.
 
@@ -27,7 +28,6 @@ from typing import NamedTuple
 
 import jax
 
-from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
 from emlp_sym.nn.core.allocation import gated
 from emlp_sym.nn.core.architecture import bind_rep
@@ -79,19 +79,19 @@ class DiagramMLPPlan(NamedTuple):
 
 def diagram_mlp_plan(rep_in, rep_out, group: Group, hidden, num_layers: int = 2,
                      normalise: str = "mean", path: str = "auto") -> DiagramMLPPlan:
-    """``rep_in → hidden (× num_layers, gated) → rep_out`` of ``group`` = S(n), each linear
-    map in the diagram basis (``normalise``, ``path``: see
+    """``rep_in → hidden (× num_layers, gated) → rep_out`` of ``group`` (S(n) or S(n)×H),
+    each linear map in the diagram basis (``normalise``, ``path``: see
     :func:`~emlp_sym.nn.core.diagram_linear.diagram_linear_plan`)."""
     rep_in, rep_out = bind_rep(rep_in, group, "rep_in"), bind_rep(rep_out, group, "rep_out")
     hid = bind_rep(hidden, group, "hidden")
     if isinstance(num_layers, bool) or not isinstance(num_layers, int) or num_layers < 0:
         raise ValueError(f"num_layers must be a non-negative integer, got {num_layers!r}")
-    reps = [rep_in] + [hid] * num_layers + [rep_out]
+    # each hidden layer writes gated(hid): hid plus one gate scalar per copy of a type that is
+    # not a permutation type (O(3) vectors of a point cloud); S(n) tensors gate themselves
+    ins = [rep_in] + [hid] * num_layers
+    outs = [gated(hid)] * num_layers + [rep_out]
     layers = tuple(diagram_linear_plan(a, b, normalise, path)
-                   for a, b in zip(reps[:-1], reps[1:], strict=True))
-    if gated(hid).size() != hid.size():  # cannot happen for tensors of S(n): say so if it does
-        raise RepError(f"hidden rep {hid} needs gate scalars; diagram models gate S(n) tensors "
-                       "by themselves")
+                   for a, b in zip(ins, outs, strict=True))
     gates = tuple(gate_plan(hid) for _ in range(num_layers))
     return DiagramMLPPlan(layers, gates, normalise)
 
