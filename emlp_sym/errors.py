@@ -60,6 +60,15 @@ class ShapeError(EmlpSymError, ValueError):
     """
 
 
+class BasisMismatchError(EmlpSymError, ValueError):
+    """Saved parameters are coefficients in another basis than the model's (another n with an
+    n-dependent basis, the dense basis for a diagram layer, another release's basis).
+
+    >>> issubclass(BasisMismatchError, ValueError)
+    True
+    """
+
+
 class ConfigError(EmlpSymError, ValueError):
     """A training or data-loading setting is invalid: an unknown dataset, model or framework
     name, a non-positive epoch count, width, batch size or learning rate, a negative seed.

@@ -130,3 +130,29 @@ def test_point_cloud_parameters_do_not_depend_on_n():
         plan = diagram_linear_plan(8 * Vs * Vo + 8 * Vs, (4 * Vo**2 + 2 * Vs * Vo)(S(n) * O(3)))
         counts.add((plan.num_weights, plan.num_biases))
     assert len(counts) == 1
+
+
+def test_parameter_files_move_between_sizes_and_refuse_another_basis(tmp_path):
+    from emlp_sym.errors import BasisMismatchError
+    from emlp_sym.nn.core.diagram_models import (
+        by_order,
+        diagram_mlp_apply,
+        diagram_mlp_bases,
+        diagram_mlp_plan,
+        init_diagram_mlp,
+    )
+    from emlp_sym.nn.core.params import load_params, save_params
+
+    hidden = by_order({0: 4, 1: 2, 2: 2})
+    small = diagram_mlp_plan(V**2, V**0, S(10), hidden, num_layers=1)
+    large = diagram_mlp_plan(V**2, V**0, S(1000), hidden, num_layers=1)
+    params = init_diagram_mlp(small, 0)
+    path = tmp_path / "graph.npz"
+    save_params(path, params, bases=diagram_mlp_bases(small))
+    loaded = load_params(path, bases=diagram_mlp_bases(large))
+    x = jnp.ones((1, 1000 * 1000))
+    np.testing.assert_allclose(diagram_mlp_apply(large, loaded, x),
+                               diagram_mlp_apply(large, params, x), rtol=1e-6)
+    summed = diagram_mlp_plan(V**2, V**0, S(1000), hidden, num_layers=1, normalise="sum")
+    with pytest.raises(BasisMismatchError, match="partition-diagrams/mean, but the model's"):
+        load_params(path, bases=diagram_mlp_bases(summed))

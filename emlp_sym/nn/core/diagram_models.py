@@ -110,6 +110,19 @@ def init_diagram_mlp(plan: DiagramMLPPlan, key) -> dict:
     return out
 
 
+def diagram_mlp_bases(plan: DiagramMLPPlan) -> dict[str, str]:
+    """Each layer's basis, for :func:`~emlp_sym.nn.core.params.save_params` and
+    :func:`~emlp_sym.nn.core.params.load_params`: the same at every n, so parameters saved at
+    one size load at another, and refused where the pooling differs.
+
+    >>> from emlp_sym.groups import S
+    >>> from emlp_sym.reps import V
+    >>> diagram_mlp_bases(diagram_mlp_plan(V**2, V**0, S(5), 4 * V, num_layers=1))
+    {'layer0': 'partition-diagrams/mean', 'readout': 'partition-diagrams/mean'}
+    """
+    return {name: layer.basis for name, layer in zip(_names(plan), plan.layers, strict=True)}
+
+
 def diagram_mlp_apply(plan: DiagramMLPPlan, params: dict, x):
     """The model on ``x`` of shape ``(..., rep_in.size())``."""
     for i, (name, layer) in enumerate(zip(_names(plan), plan.layers, strict=True)):

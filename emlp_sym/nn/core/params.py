@@ -15,9 +15,12 @@ from pathlib import Path
 import numpy as np
 
 from emlp_sym.atomic import atomic_write
+from emlp_sym.errors import BasisMismatchError
 
 FORMAT_KEY = "__emlp_sym_params__"
 FORMAT_VERSION = 1
+#: entries ``__basis__/<layer path>`` name the basis a layer's coefficients refer to
+BASIS_PREFIX = "__basis__/"
 
 
 def flatten_params(params: Mapping, prefix: str = "") -> dict[str, np.ndarray]:
@@ -66,10 +69,31 @@ def map_params(f, tree: Mapping, *others: Mapping) -> dict:
             else f(v, *(o[k] for o in others)) for k, v in tree.items()}
 
 
-def save_params(path, params: Mapping) -> None:
+def basis_fingerprint(*arrays) -> str:
+    """A short name for a numeric basis: the SHA-256 of its arrays rounded to 6 digits, so the
+    same basis solved again (on another machine) has the same name, and another one does not.
+
+    >>> basis_fingerprint(np.eye(2)) == basis_fingerprint(np.eye(2) + 1e-9)
+    True
+    >>> basis_fingerprint(np.eye(2)) == basis_fingerprint(-np.eye(2))
+    False
+    """
+    import hashlib
+
+    digest = hashlib.sha256()
+    for a in arrays:
+        a = np.round(np.asarray(a, np.float64), 6) + 0.0  # + 0.0: -0.0 and 0.0 hash alike
+        digest.update(repr(a.shape).encode())
+        digest.update(a.tobytes())
+    return "sha256:" + digest.hexdigest()[:16]
+
+
+def save_params(path, params: Mapping, bases: Mapping[str, str] | None = None) -> None:
     """Write a parameter tree to ``path`` (``.npz``), atomically: a reader never sees half a
     file, and an interrupted save leaves the old file in place (:mod:`emlp_sym.atomic`). The
-    file gets the usual mode (``0666`` less the umask).
+    file gets the usual mode (``0666`` less the umask). ``bases`` (layer path → basis name,
+    such as ``"partition-diagrams/mean"`` or a :func:`basis_fingerprint`) records which basis
+    each layer's coefficients refer to, so that :func:`load_params` can refuse a mismatch.
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
@@ -80,11 +104,23 @@ def save_params(path, params: Mapping) -> None:
     path = Path(path)
     flat = flatten_params(params)
     flat[FORMAT_KEY] = np.asarray(FORMAT_VERSION)
+    for layer, basis in (bases or {}).items():
+        flat[BASIS_PREFIX + layer] = np.asarray(str(basis))
     atomic_write(path, lambda f: np.savez(f, **flat))  # the usual file mode, not mkstemp's 0600
 
 
-def load_params(path) -> dict:
-    """Read a parameter tree written by :func:`save_params`.
+def load_params(path, bases: Mapping[str, str] | None = None) -> dict:
+    """Read a parameter tree written by :func:`save_params`. With ``bases`` (the model's, as
+    :func:`save_params` takes them), a layer whose file records another basis is refused with
+    a :class:`~emlp_sym.errors.BasisMismatchError`; files that record none load as before.
+
+    >>> import os, tempfile
+    >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
+    >>> save_params(path, {"layer0": {"w": [1.0]}}, bases={"layer0": "sha256:0123"})
+    >>> load_params(path, bases={"layer0": "partition-diagrams/mean"})
+    Traceback (most recent call last):
+    ...
+    emlp_sym.errors.BasisMismatchError: ...layer0 holds coefficients in basis sha256:0123, ...
 
     >>> import os, tempfile
     >>> path = os.path.join(tempfile.mkdtemp(), "params.npz")
@@ -101,7 +137,15 @@ def load_params(path) -> dict:
         if version != FORMAT_VERSION:
             raise ValueError(f"{path} has parameter format {version}; this emlp_sym reads "
                              f"format {FORMAT_VERSION}")
-        return unflatten_params({k: data[k] for k in data.files if k != FORMAT_KEY})
+        recorded = {k[len(BASIS_PREFIX):]: str(data[k]) for k in data.files
+                    if k.startswith(BASIS_PREFIX)}
+        for layer, basis in (bases or {}).items():
+            if layer in recorded and recorded[layer] != basis:
+                raise BasisMismatchError(
+                    f"{path}: {layer} holds coefficients in basis {recorded[layer]}, but the "
+                    f"model's {layer} uses {basis}; load them into a model with that basis")
+        return unflatten_params({k: data[k] for k in data.files
+                                 if k != FORMAT_KEY and not k.startswith(BASIS_PREFIX)})
 
 
 def num_params(params: Mapping) -> int:
