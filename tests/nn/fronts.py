@@ -8,6 +8,7 @@ runs it the front's way. Handles are what the front's user holds: the module its
 linen and Haiku the module with its variables.
 """
 
+import weakref
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,6 +30,7 @@ class Recipe:
 
     make: Any
     n_in: Any
+    key: Any = None  # hashable when equal recipes build equal modules: their compiles shared
 
 
 def layer_recipe(name, *args):
@@ -47,7 +49,8 @@ def model_recipe(kind, rep_in, rep_out, G, ch=24, num_layers=2, stats=None):
         model = getattr(F, kind)(rep_in, rep_out, G, ch=ch, num_layers=num_layers, **seeding)
         return model if stats is None else F.Standardize(model, stats)
 
-    return Recipe(make, lambda: rep_in(G).size())
+    key = None if stats is not None else (kind, rep_in, rep_out, G, ch, num_layers)
+    return Recipe(make, lambda: rep_in(G).size(), key)
 
 
 class Front:
@@ -66,7 +69,10 @@ class Front:
         return self.build(layer_recipe(name, *args), seed, x, quick=True)
 
     def model(self, kind, rep_in, rep_out, G, ch=24, num_layers=2, seed=0, stats=None):
-        return self.build(model_recipe(kind, rep_in, rep_out, G, ch, num_layers, stats), seed)
+        """An EMLP or MLP (in ``Standardize`` with ``stats``); linen and Haiku draw random
+        parameters with NumPy (the front's initializers are tested in its own file)."""
+        recipe = model_recipe(kind, rep_in, rep_out, G, ch, num_layers, stats)
+        return self.build(recipe, seed, quick=True)
 
     def apply(self, handle, x) -> np.ndarray:
         raise NotImplementedError
@@ -123,13 +129,18 @@ class Objax(Front):
         from emlp_sym.nn.objax.compat import ensure_objax
 
         self.module, self.objax = eo, ensure_objax()
+        self._jitted = weakref.WeakKeyDictionary()
 
     def build(self, recipe, seed=0, x=None, quick=False):
         self.objax.random.DEFAULT_GENERATOR.seed(seed)
         return recipe.make(self.module, {})
 
     def apply(self, handle, x):
-        return np.asarray(handle(jnp.asarray(x)))
+        """Under ``objax.Jit`` (one compile per model and shape, not one per operation; it
+        reads the variables' current values at each call)."""
+        if handle not in self._jitted:
+            self._jitted[handle] = self.objax.Jit(handle, handle.vars())
+        return np.asarray(self._jitted[handle](jnp.asarray(x)))
 
     def adam(self, handle, x, y, steps, lr=1e-2):
         objax, model = self.objax, handle
@@ -157,7 +168,7 @@ class Objax(Front):
         def loss(x):
             return (model(x) ** 2).sum()
 
-        grads = objax.Grad(loss, model.vars())(jnp.asarray(x))
+        grads = objax.Jit(objax.Grad(loss, model.vars()))(jnp.asarray(x))
         return {name: np.asarray(g) for name, g in zip(model.vars().keys(), grads, strict=True)}
 
 
@@ -216,7 +227,7 @@ class Linen(Front):
     def __init__(self):
         from emlp_sym.nn import linen as L
 
-        self.module = L
+        self.module, self._built = L, {}
 
     def _init(self, init, recipe, seed, x, quick):
         x = jnp.zeros((2, recipe.n_in()), jnp.float32) if x is None else jnp.asarray(x)
@@ -226,10 +237,22 @@ class Linen(Front):
             return jax.tree.map(jnp.asarray, random_params(zeros, seed))
         return jax.jit(init)(jax.random.key(seed), x)
 
+    def _module(self, recipe):
+        """The module and its jitted apply (one per equal recipe: one compile per shape)."""
+        if recipe.key is not None and recipe.key in self._built:
+            return self._built[recipe.key]
+        module = self._transform(recipe)
+        built = module, jax.jit(module.apply)
+        if recipe.key is not None:
+            self._built[recipe.key] = built
+        return built
+
+    def _transform(self, recipe):
+        return recipe.make(self.module, {})
+
     def build(self, recipe, seed=0, x=None, quick=False):
-        module = recipe.make(self.module, {})
-        variables = self._init(module.init, recipe, seed, x, quick)
-        return Bound(module, variables, jax.jit(module.apply))
+        module, run = self._module(recipe)
+        return Bound(module, self._init(module.init, recipe, seed, x, quick), run)
 
     def apply(self, handle, x):
         return np.asarray(handle(x))
@@ -262,13 +285,11 @@ class Haiku(Linen):
 
         from emlp_sym.nn import haiku as eh
 
-        self.module, self.hk = eh, hk
+        self.module, self.hk, self._built = eh, hk, {}
 
-    def build(self, recipe, seed=0, x=None, quick=False):
-        net = self.hk.without_apply_rng(
+    def _transform(self, recipe):
+        return self.hk.without_apply_rng(
             self.hk.transform(lambda x: recipe.make(self.module, {})(x)))
-        params = self._init(net.init, recipe, seed, x, quick)
-        return Bound(net, params, jax.jit(net.apply))
 
     def adam(self, handle, x, y, steps, lr=1e-2):
         apply = handle.module.apply
