@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from layer_cases import core_emlp_outputs, random_params, rel_diff, small_emlp_case
+from layer_cases import small_emlp_case
 
 import emlp_sym.nn as enn
 from emlp_sym.errors import RepError
@@ -116,21 +116,6 @@ def test_init_is_a_function_of_the_key():
     assert as_key(jax.random.PRNGKey(0)).dtype == jax.random.key(0).dtype
     with pytest.raises(TypeError, match="PRNG key"):
         as_key("0")
-
-
-def test_the_objax_front_is_the_core_model():
-    from emlp_sym.nn import objax as front
-
-    G, rin, rout, x = small_emlp_case()
-    model = front.EMLP(rin, rout, G, ch=24, num_layers=2)
-    params = random_params(front.export_params(model))
-    front.import_params(model, params)
-    assert rel_diff(model(jnp.asarray(x)), core_emlp_outputs(rin, rout, G, params, x)) < 1e-5
-    mlp = front.MLP(rin, rout, G, ch=24, num_layers=2)
-    p = random_params(front.export_params(mlp), seed=1)
-    front.import_params(mlp, p)
-    arch = enn.mlp_architecture(rin, rout, G, ch=24, num_layers=2)
-    assert rel_diff(mlp(jnp.asarray(x)), enn.mlp_apply(arch, p, jnp.asarray(x))) < 1e-5
 
 
 def test_params_save_and_load(tmp_path):

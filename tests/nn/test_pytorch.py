@@ -1,27 +1,23 @@
-"""The PyTorch front: equivariance (Hypothesis), parity with the core, the torch port's own
-gradients, training, parameters, torch.compile and the backend."""
+"""The PyTorch front's own idiom: the torch port of the core's maths (its outputs and its
+hand-written derivatives), torch.func, state_dict, torch's seeds, dtypes, torch.compile, and
+OpenMP beside JAX; the shared tests are in test_fronts.py."""
 
 import jax.numpy as jnp
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from layer_cases import (
-    core_emlp_outputs,
-    core_mlp_outputs,
-    random_params,
     rel_diff,
     rep_pairs,
     small_emlp_case,
 )
 
 import emlp_sym.nn as enn
-from emlp_sym.errors import RepError
-from emlp_sym.groups import SO, SO13, O, S, Z
+from emlp_sym.groups import SO, SO13
 from emlp_sym.nn.core.bilinear import bilinear_apply
 from emlp_sym.nn.core.linear import dense_weight, linear_apply
-from emlp_sym.reps import Scalar, T, V
-from emlp_sym.testing import assert_equivariant
+from emlp_sym.reps import Scalar, V
 
 torch = pytest.importorskip("torch")
 from emlp_sym.cli.backends.pytorch import Backend  # noqa: E402
@@ -49,42 +45,6 @@ def seeded(seed):
     return torch.Generator().manual_seed(seed)
 
 
-def _adam_steps(model, x, y, n, lr=1e-2):
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    x, y = torch.as_tensor(x), torch.as_tensor(y)
-    losses = []
-    for _ in range(n):
-        opt.zero_grad()
-        loss = ((model(x) - y) ** 2).mean()
-        loss.backward()
-        opt.step()
-        losses.append(loss.item())
-    return losses
-
-
-@given(rep_pairs(), st.integers(0, 2**16))
-def test_linear_is_equivariant(pair, seed):
-    G, rin, rout = pair
-    layer = P.Linear(rin, rout, generator=seeded(seed))
-    assert_equivariant(as_numpy_fn(layer), rin, rout, G, seed=seed, rtol=TOL)
-
-
-@given(rep_pairs(max_size=30), st.integers(0, 2**16))
-def test_bilinear_is_equivariant(pair, seed):
-    G, rin, rout = pair
-    layer = P.BiLinear(rin, rout, generator=seeded(seed))
-    assert_equivariant(as_numpy_fn(layer), rin, rout, G, seed=seed, rtol=TOL)
-
-
-@given(rep_pairs(max_size=30), st.integers(0, 2**16))
-def test_gated_nonlinearity_and_block_are_equivariant(pair, seed):
-    G, rin, rout = pair
-    gate = P.GatedNonlinearity(rout)
-    assert_equivariant(as_numpy_fn(gate), enn.gated(rout), rout, G, seed=seed, rtol=TOL)
-    block = P.EMLPBlock(rin, rout, generator=seeded(seed))
-    assert_equivariant(as_numpy_fn(block), rin, rout, G, seed=seed, rtol=TOL)
-
-
 @given(rep_pairs(max_size=30), st.integers(0, 2**16))
 def test_layers_compute_what_the_core_computes(pair, seed):
     """The torch port of Linear and BiLinear, on the core's parameters, gives the core's
@@ -105,26 +65,7 @@ def test_layers_compute_what_the_core_computes(pair, seed):
     assert rel_diff(got, core) < TOL or np.abs(core).max() == 0 == np.abs(got).max()
 
 
-@settings(max_examples=5)
-@given(st.sampled_from([SO(3), O(3), S(4), Z(3), SO13()]), st.integers(0, 2**16))
-def test_emlp_equivariant_before_and_after_training(G, seed):
-    rin, rout = (2 * Scalar + 2 * V)(G), T(1, 1)(G)
-    model = P.EMLP(rin, rout, G, ch=24, num_layers=2, generator=seeded(seed))
-    if G == SO13():  # boosts amplify float32 rounding past 1e-5: check the maths in float64
-        model = model.double()
-    f = as_numpy_fn(model) if G != SO13() else (
-        lambda x: model(torch.tensor(np.asarray(x), dtype=torch.float64)).detach().numpy())
-    assert_equivariant(f, rin, rout, G, seed=seed, rtol=TOL)
-    rng = np.random.default_rng(seed)
-    dtype = next(model.parameters()).dtype
-    x = torch.as_tensor(rng.standard_normal((16, rin.size())), dtype=dtype)
-    y = torch.as_tensor(rng.standard_normal((16, rout.size())), dtype=dtype)
-    losses = _adam_steps(model, x, y, 5)
-    assert losses[-1] < losses[0]
-    assert_equivariant(f, rin, rout, G, seed=seed + 1, rtol=TOL)
-
-
-def test_gradients_reach_every_parameter():
+def test_statistics_are_buffers_and_parameters_get_gradients():
     G, rin, rout, x = small_emlp_case()
     model = P.Standardize(P.EMLP(rin, rout, G, ch=30, num_layers=2),
                           (np.zeros(rin.size()), np.ones(rin.size())))
@@ -167,39 +108,12 @@ def test_torch_func_transforms():
     assert torch.allclose(torch.func.vmap(model)(xs), model(xs))
 
 
-@pytest.mark.parametrize("kind", ["EMLP", "MLP"])
-def test_parity_with_the_core(kind):
-    G, rin, rout, x = small_emlp_case()
-    model = getattr(P, kind)(rin, rout, G, ch=24, num_layers=2)
-    params = random_params(P.export_params(model), seed=3)
-    assert P.import_params(model, params) is model
-    core = (core_emlp_outputs if kind == "EMLP" else core_mlp_outputs)(rin, rout, G, params, x)
-    with torch.no_grad():
-        assert rel_diff(model(torch.as_tensor(x)).numpy(), core) < TOL
-
-
 def test_linear_weight_is_the_cores_dense_weight():
     G = SO13()
     rin, rout = (Scalar + V + V.T * V)(G), (V + V.T)(G)
     layer = P.Linear(rin, rout)
     W = dense_weight(layer.plan, jnp.asarray(layer.w.detach().numpy()))
     assert rel_diff(layer.weight().detach().numpy(), W) < TOL
-
-
-@pytest.mark.parametrize("kind", ["EMLP", "MLP"])
-def test_export_import_round_trip(kind, tmp_path):
-    G, rin, rout, x = small_emlp_case()
-    stats = (np.full(rin.size(), 0.1), np.full(rin.size(), 2.0))
-    a = P.Standardize(getattr(P, kind)(rin, rout, G, ch=24, num_layers=2, generator=seeded(0)),
-                      stats)
-    b = P.Standardize(getattr(P, kind)(rin, rout, G, ch=24, num_layers=2, generator=seeded(1)),
-                      stats)
-    xs = torch.as_tensor(x)
-    assert not torch.equal(a(xs), b(xs))
-    enn.save_params(tmp_path / "p.npz", P.export_params(a))
-    P.import_params(b, enn.load_params(tmp_path / "p.npz"))
-    assert torch.equal(a(xs), b(xs))
-    assert isinstance(P.export_params(b)["readout"]["w"], np.ndarray)
 
 
 def test_state_dict_holds_the_cores_parameters_by_name():
@@ -270,64 +184,30 @@ def test_torch_compile_gives_the_eager_outputs_and_gradients():
         assert rel_diff(g.numpy(), p.grad.numpy()) < 1e-4
 
 
-def test_backend_trains_and_moves_parameters():
+def test_backend_moves_parameters_exactly():
+    """Same seed, same start; imported parameters give bit-identical predictions."""
     G, rin, rout, x = small_emlp_case()
     y = np.random.default_rng(1).standard_normal((5, rout.size())).astype(np.float32)
-    stats = (np.zeros(rin.size()), np.ones(rin.size()), np.zeros(rout.size()),
-             np.ones(rout.size()))
     for kind in ("EMLP", "MLP"):
-        backend = Backend(kind, rin, rout, G, 24, 2, stats, seed=0)
-        losses = [backend.step(x, y, 3e-3) for _ in range(4)]
-        losses += [backend.step(x, y, 1e-2) for _ in range(4)]
-        assert losses[-1] < losses[0]
-        assert backend.loss(x, y) < losses[0]
-        other = Backend(kind, rin, rout, G, 24, 2, stats, seed=1)
-        assert not np.allclose(other.predict(x), backend.predict(x))
+        backend = Backend(kind, rin, rout, G, 24, 2, None, seed=0)
+        loss = backend.step(x, y, 3e-3)
+        assert Backend(kind, rin, rout, G, 24, 2, None, seed=0).loss(x, y) == loss
+        other = Backend(kind, rin, rout, G, 24, 2, None, seed=1)
         other.import_params(backend.export_params())
         assert np.array_equal(other.predict(x), backend.predict(x))
-        assert Backend(kind, rin, rout, G, 24, 2, stats, seed=0).loss(x, y) == losses[0]
-
-
-@pytest.mark.parametrize("layer", ["Linear", "BiLinear"])
-def test_layers_accept_empty_reps(layer):
-    G = SO(3)
-    empty, vec = (0 * V)(G), (Scalar + V)(G)
-    for rin, rout in ((empty, vec), (vec, empty), (empty, empty)):
-        out = getattr(P, layer)(rin, rout)(torch.zeros(2, rin.size()))
-        assert out.shape == (2, rout.size())
-    assert P.GatedNonlinearity(empty)(torch.zeros(2, 0)).shape == (2, 0)
 
 
 class TestBadInput:
-    def test_wrong_input_size_names_the_rep(self):
-        with pytest.raises(ValueError, match=r"Linear expects inputs of rep V² \(last dimension 9"):
-            P.Linear((V**2)(SO(3)), V(SO(3)))(torch.ones(2, 4))
+    def test_wrong_size_of_one_example_names_the_rep(self):
         with pytest.raises(ValueError, match=r"V² \(last dimension 9\)"):
             P.EMLP(V**2, V, SO(3), ch=16, num_layers=1)(torch.ones(4))
-        with pytest.raises(ValueError, match=r"MLP expects inputs of rep V"):
-            P.MLP(V, V, SO(3), ch=8, num_layers=1)(torch.ones(2, 4))
-        with pytest.raises(ValueError, match=r"GatedNonlinearity expects gated"):
-            P.GatedNonlinearity(V(SO(3)))(torch.ones(2, 3))
 
     def test_arrays_that_are_not_tensors(self):
         with pytest.raises(TypeError, match="torch tensor, got ndarray"):
             P.Linear(V(SO(3)), V(SO(3)))(np.ones((2, 3), np.float32))
 
-    def test_unbound_rep_to_layer(self):
-        with pytest.raises(RepError, match="bound"):
-            P.Linear(V, V)
 
-    def test_rep_of_the_wrong_group(self):
-        with pytest.raises(RepError, match="SO\\(3\\)"):
-            P.EMLP(V(S(3)), V, SO(3), ch=16, num_layers=1)
-
-    def test_mismatched_parameters_name_the_entry(self):
-        model = P.EMLP(V, V, SO(3), ch=16, num_layers=1)
-        params = P.export_params(model)
-        params["readout"]["w"] = np.zeros(3)
-        del params["block0"]["bilinear"]
-        with pytest.raises(ValueError, match="missing block0/bilinear/w.*readout/w has shape"):
-            P.import_params(model, params)
+    def test_not_an_emlp_model(self):
         with pytest.raises(TypeError, match="PyTorch model"):
             P.export_params(torch.nn.Linear(2, 2))
 
