@@ -25,7 +25,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 import numpy as np
-import scipy.linalg
 
 from emlp_sym.errors import ArgumentTypeError, GroupError, ShapeError
 from emlp_sym.groups.base import Group
@@ -66,31 +65,49 @@ class DirectProduct(Group):
         self._offsets = np.concatenate([[0], np.cumsum(sizes)])
         n = int(self._offsets[-1])
 
-        def embed(M, i):
-            blocks = [np.eye(s) for s in sizes]
-            blocks[i] = M
-            return scipy.linalg.block_diag(*blocks)
-
-        # a Lie generator of one factor acts as 0 (not I) on the others
-        self.lie_algebra = [
-            embed(A, i) - embed(np.zeros_like(A), i)
-            for i, G in enumerate(flat)
-            for A in G.lie_algebra
-        ]
-        self.discrete_generators = [
-            embed(h, i) for i, G in enumerate(flat) for h in G.discrete_generators
-        ]
-        self.lie_algebra = np.array(self.lie_algebra) if self.lie_algebra else np.zeros((0, n, n))
-        if not len(self.discrete_generators):
-            self.discrete_generators = np.zeros((0, n, n))
+        self._sizes = tuple(sizes)
+        self._lie_algebra = self._discrete_generators = None  # built on first use
         self.d = int(np.prod([G.d for G in flat]))
         self.is_orthogonal = all(G.is_orthogonal for G in flat)
         self.is_permutation = False
         self._element_size = n
         # Group.__init__ would check generator shapes against d (the base rep dim): skip it.
         self.args = ()
-        self.lie_algebra = np.asarray(self.lie_algebra)
-        self.discrete_generators = np.asarray(self.discrete_generators)
+
+    def _embedded(self, which: str) -> np.ndarray:
+        """Each factor's generators as ``element_size``-square block-diagonal matrices: built
+        only when asked for (S(10⁴)×O(3) has 10⁸-entry generators that layers never need),
+        and refused past the memory limit."""
+        from emlp_sym.solvers.memory import check_allocation
+
+        n = self._element_size
+        gens = [(i, M) for i, G in enumerate(self._factors) for M in getattr(G, which)]
+        check_allocation(8 * len(gens) * n * n, f"the dense {which} of {self}",
+                         f"{self}", "apply its factors' generators factor by factor",
+                         size=n * n)
+        out = np.zeros((len(gens), n, n), dtype=np.result_type(
+            np.float64, *(np.asarray(M).dtype for _, M in gens)))
+        lie = which == "lie_algebra"
+        for k, (i, M) in enumerate(gens):
+            for j, s in enumerate(self._sizes):  # a Lie generator is 0, a group element I,
+                a, b = int(self._offsets[j]), int(self._offsets[j + 1])  # on other factors
+                if j == i:
+                    out[k, a:b, a:b] = M
+                elif not lie:
+                    out[k, a:b, a:b] = np.eye(s)
+        return out
+
+    @property
+    def lie_algebra(self) -> np.ndarray:
+        if self._lie_algebra is None:
+            self._lie_algebra = self._embedded("lie_algebra")
+        return self._lie_algebra
+
+    @property
+    def discrete_generators(self) -> np.ndarray:
+        if self._discrete_generators is None:
+            self._discrete_generators = self._embedded("discrete_generators")
+        return self._discrete_generators
 
     @property
     def factors(self):
