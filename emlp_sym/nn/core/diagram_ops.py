@@ -10,8 +10,8 @@ coefficients ``C[d, b, a]`` against the partition diagrams ``d`` of
 2. *mix*: diagrams that write the same output pattern (which output axes are kept, which are
    broadcast, which share a diagonal) are stacked and their channels mixed in one ``einsum``
    on the reduced tensors, which are of size ``n^(kept blocks)``, mostly far below ``n^l``;
-3. *expand*: each pattern is broadcast over its missing axes and placed on its diagonals, and
-   the patterns are summed, one fused pass over the output.
+3. *expand*: each pattern is broadcast over its missing axes; patterns that share diagonals
+   are summed while still broadcast and placed on their diagonals together.
 
 For ``V² → V²`` (IGN's 15 maps) only the identity and the transpose mix channels on ``n²``
 entries (stacked into one product); the 13 others mix on vectors or scalars. The cost is
@@ -87,21 +87,26 @@ def _reduce(d: PartitionDiagram, x, n: int, normalise: str):
     return t
 
 
-def _expand(pattern: OutputPattern, u, n: int, l: int):
-    """Stage 3 for one pattern: ``u`` ``(N, m_b, n per kept block)`` → a tensor that
-    broadcasts to ``(N, m_b, n, …, n)`` (l axes): kept blocks on their first axis, size 1 where
-    broadcast, and a δ between axes that share a block."""
-    first = {}
+def _expand(pattern: OutputPattern, u, n: int):
+    """Stage 3 for one pattern, but its δs: ``u`` ``(N, m_b, n per kept block)`` → a tensor
+    that broadcasts to ``(N, m_b, n, …, n)``: kept blocks on their first axis, size 1 on
+    every other axis. Returns it with its δs, the ``(first axis, axis)`` pairs that share a
+    block and must be placed on a diagonal (:func:`_place_on_diagonals`)."""
+    first: dict[int, int] = {}
     for q, r in enumerate(pattern.ranks):
         first.setdefault(r, q)
     shape = [n if pattern.kept[r] and first[r] == q else 1 for q, r in enumerate(pattern.ranks)]
-    v = u.reshape(u.shape[:2] + tuple(shape))
-    eye = jnp.eye(n, dtype=u.dtype)
-    for q, r in enumerate(pattern.ranks):
-        if first[r] != q:  # a δ between this axis and its block's first axis
-            axes = [1] * l
-            axes[first[r]] = axes[q] = n
-            v = v * eye.reshape((1, 1, *axes))
+    deltas = tuple((first[r], q) for q, r in enumerate(pattern.ranks) if first[r] != q)
+    return u.reshape(u.shape[:2] + tuple(shape)), deltas
+
+
+def _place_on_diagonals(v, deltas, n: int, l: int):
+    """``v`` times a δ between each pair of axes in ``deltas`` (which gives those axes size n)."""
+    eye = jnp.eye(n, dtype=v.dtype)
+    for a, q in deltas:
+        axes = [1] * l
+        axes[a] = axes[q] = n
+        v = v * eye.reshape((1, 1, *axes))
     return v
 
 
@@ -143,12 +148,18 @@ def diagram_apply(diagrams, C, x, n: int, normalise: str = "sum"):
                          f"diagrams and {m_a} input channels")
     x = x.reshape((N, m_a) + (n,) * k)
     m_b = C.shape[1]
-    y = None
+    # patterns with the same δs are summed while still broadcast (a vector along rows plus
+    # one along columns is one pass over n²), then placed on their diagonals once
+    by_deltas: dict[tuple, object] = {}
     for pattern, members in group_by_pattern(diagrams).items():
         reduced = jnp.stack([_reduce(diagrams[i], x, n, normalise) for i in members], axis=1)
         u = jnp.einsum(f"{_BATCH}g{_IN}...,g{_OUT}{_IN}->{_BATCH}{_OUT}...",
                        reduced, C[jnp.array(members)].astype(x.dtype))
-        v = _expand(pattern, u, n, l)
+        v, deltas = _expand(pattern, u, n)
+        by_deltas[deltas] = v if deltas not in by_deltas else by_deltas[deltas] + v
+    y = None
+    for deltas, v in by_deltas.items():
+        v = _place_on_diagonals(v, deltas, n, l)
         y = v if y is None else y + v
     return jnp.broadcast_to(y, (N, m_b) + (n,) * l).reshape(N, m_b, n**l)
 
