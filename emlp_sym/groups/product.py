@@ -22,6 +22,8 @@ it be?): :func:`product_group` refuses; bind it to a copy, ``V(G.factors[0])``.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -64,33 +66,36 @@ class DirectProduct(Group):
         self._factors = tuple(flat)
         sizes = [G.element_size for G in flat]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)])
-        n = int(self._offsets[-1])
-
-        def embed(M, i):
-            blocks = [np.eye(s) for s in sizes]
-            blocks[i] = M
-            return scipy.linalg.block_diag(*blocks)
-
-        # a Lie generator of one factor acts as 0 (not I) on the others
-        self.lie_algebra = [
-            embed(A, i) - embed(np.zeros_like(A), i)
-            for i, G in enumerate(flat)
-            for A in G.lie_algebra
-        ]
-        self.discrete_generators = [
-            embed(h, i) for i, G in enumerate(flat) for h in G.discrete_generators
-        ]
-        self.lie_algebra = np.array(self.lie_algebra) if self.lie_algebra else np.zeros((0, n, n))
-        if not len(self.discrete_generators):
-            self.discrete_generators = np.zeros((0, n, n))
         self.d = int(np.prod([G.d for G in flat]))
         self.is_orthogonal = all(G.is_orthogonal for G in flat)
         self.is_permutation = False
-        self._element_size = n
+        self._element_size = int(self._offsets[-1])
         # Group.__init__ would check generator shapes against d (the base rep dim): skip it.
         self.args = ()
-        self.lie_algebra = np.asarray(self.lie_algebra)
-        self.discrete_generators = np.asarray(self.discrete_generators)
+
+    def _embed(self, M, i: int, lie: bool) -> np.ndarray:
+        """Factor ``i``'s generator ``M`` in the product: identity (0 for a Lie generator)
+        on the other factors' blocks."""
+        sizes = [G.element_size for G in self._factors]
+        blocks = [np.zeros((s, s)) if lie else np.eye(s) for s in sizes]
+        blocks[i] = M
+        return scipy.linalg.block_diag(*blocks)
+
+    # The embedded generators are built on first use, so a product with a permutation group
+    # of large degree (S(10**6)×O(3)) constructs without its factors' dense matrices.
+    @cached_property
+    def lie_algebra(self) -> np.ndarray:  # type: ignore[override]
+        n = self._element_size
+        gens = [self._embed(A, i, True) for i, G in enumerate(self._factors)
+                for A in G.lie_algebra]
+        return np.array(gens) if gens else np.zeros((0, n, n))
+
+    @cached_property
+    def discrete_generators(self) -> np.ndarray:  # type: ignore[override]
+        n = self._element_size
+        gens = [self._embed(h, i, False) for i, G in enumerate(self._factors)
+                for h in G.discrete_generators]
+        return np.array(gens) if gens else np.zeros((0, n, n))
 
     @property
     def factors(self):
@@ -165,8 +170,16 @@ class FactorCopy(Group):
         self.args = ()
         b = self.base
         self.d, self.z_scale = b.d, b.z_scale
-        self.lie_algebra, self.discrete_generators = b.lie_algebra, b.discrete_generators
         self.is_orthogonal, self.is_permutation = b.is_orthogonal, b.is_permutation
+
+    # read from the base when asked (a permutation group builds its matrices only then)
+    @property
+    def lie_algebra(self):  # type: ignore[override]
+        return self.base.lie_algebra
+
+    @property
+    def discrete_generators(self):  # type: ignore[override]
+        return self.base.discrete_generators
 
     @property
     def element_size(self) -> int:
