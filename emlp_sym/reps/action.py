@@ -73,11 +73,11 @@ def _inverse_permutation(p: np.ndarray) -> np.ndarray:
     return inv
 
 
-def _atom_element(atom_group: Group, parts: dict):
-    """The element the atom's group reads: its factor's, or (a user rep bound to a
-    sub-product) the block-diagonal matrix of its factors' elements."""
+def _dense_element(atom_group: Group, parts: dict) -> np.ndarray:
+    """The matrix a user rep's ``rho`` reads: its group's element (a permutation matrix for a
+    permutation group), or the block-diagonal matrix of its factors' (a sub-product)."""
     if atom_group in parts:
-        return parts[atom_group]
+        return element_matrix(atom_group, parts[atom_group])
     return element_matrix(atom_group, tuple(parts[F] for F in atom_group.factors))
 
 
@@ -90,7 +90,7 @@ def _axis_action(atom, parts: dict) -> _AxisAction:
             return _AxisAction(take=_inverse_permutation(g))
         M = np.asarray(g)
     else:  # a user rep's atom: its own rho of the element its group reads
-        M = np.asarray(leaf_matrix(atom.rep, _atom_element(atom.group, parts), lie=False))
+        M = np.asarray(leaf_matrix(atom.rep, _dense_element(atom.group, parts), lie=False))
     return _AxisAction(matrix=np.linalg.inv(M).T if atom.dual else M)
 
 

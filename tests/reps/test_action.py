@@ -37,6 +37,22 @@ class Det(Rep):
         return "det"
 
 
+class Sign(Rep):
+    """A user rep of a permutation group: the sign of the permutation."""
+
+    def __init__(self, G=None):
+        self.G = G
+
+    def rho(self, M):
+        return jnp.linalg.det(M) * jnp.eye(1)
+
+    def __call__(self, G):
+        return Sign(G)
+
+    def __str__(self):
+        return "sign"
+
+
 def _dense(rep, G, elem):
     with jax.enable_x64(True):
         return np.asarray(rep.rho_dense(jnp.asarray(element_matrix(G, elem))))
@@ -53,6 +69,7 @@ def _cases():
         (O3, (V**2 + V.T + Det(O3) * V)(O3)),
         (g.SL(2), (V * V.T + V.T)(g.SL(2))),
         (g.Z(4), (V**2)(g.Z(4))),
+        (S3, V(S3) * Sign(S3) + Sign(S3) + V(S3)),
         (g.Cube(), (V + V**2)(g.Cube())),
         (SxO, V(S3) * V(O3)),
         (SxO, (V**2 + V + V**0)(SxO)),
