@@ -13,6 +13,7 @@ from emlp_sym.errors import RepError, ShapeError
 from emlp_sym.groups.elements import as_element, element_matrix, is_permutation_group
 from emlp_sym.reps.action import act, sample_elements
 from emlp_sym.reps.checks import require_bound
+from emlp_sym.reps.lifting import can_lift, lift
 
 
 def rms_rel_err(a, b) -> float:
@@ -155,10 +156,15 @@ def assert_equivariant(f, rep_in, rep_out, G=None, *, x=None, gs=None, n_element
     AssertionError: not equivariant from V to V under SO(3): relative error ...
     """
     G = G if G is not None else rep_in.G
+    reps = []
     for name, rep in (("rep_in", rep_in), ("rep_out", rep_out)):
         require_bound(rep, name)
+        if rep.G != G and can_lift(rep, G):  # of a factor of G, or its factors reordered
+            rep = lift(rep, G)
         if rep.G != G:
             raise RepError(f"{name} is a representation of {rep.G}, not of {G}")
+        reps.append(rep)
+    rep_in, rep_out = reps
     rng = np.random.default_rng(seed)
     if x is None:
         x = rng.standard_normal((batch, rep_in.size())).astype(np.float32)
