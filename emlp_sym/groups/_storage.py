@@ -51,15 +51,17 @@ def check_generator_storage(name: str, num_generators: int, d: int, *, copies: i
     )
 
 
-def check_permutation_storage(name: str, num_generators: int, d: int) -> None:
+def check_permutation_storage(name: str, num_generators: int, d: int, *,
+                              working: int = 0) -> None:
     """Refuse a permutation group ``name`` whose ``num_generators`` index arrays of length
-    ``d`` (int64, plus two more for the identity and a working copy) would be over the limit.
+    ``d`` (int64, plus two more for the identity and a working copy, and ``working`` arrays
+    its construction holds at its peak) would be over the limit.
 
     >>> check_permutation_storage("S(1000000)", 2, 10**6)  # 32 MB: passes silently
     """
     num_generators, d = int(num_generators), int(d)
     check_memory(
-        (num_generators + 2) * d * FLOAT_BYTES,
+        (num_generators + 2 + int(working)) * d * FLOAT_BYTES,
         f"{name} (degree {format_count(d)}; {format_count(num_generators)} "
         f"generator{'' if num_generators == 1 else 's'} and the identity as index arrays of "
         f"length {format_count(d).removeprefix('about ')})",

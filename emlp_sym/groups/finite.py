@@ -208,14 +208,18 @@ class Rot90(PermutationGroup):
     (9, 3)
     """
 
+    _built_valid = True
+
     def __init__(self, n: int = 3):
         n = check_positive_int(n, "Rot90(n): n")
-        check_permutation_storage(group_name("Rot90", n), 1 if n > 1 else 0, n * n)
+        # at the peak: the grid, its rotated copy and the generator
+        check_permutation_storage(group_name("Rot90", n), 1 if n > 1 else 0, n * n, working=2)
         self.d = n * n
         grid = np.arange(n * n).reshape(n, n)
-        # pixel i moves to where np.rot90 puts it
+        # pixel i moves to where np.rot90 puts it: the inverse of the rotated grid's order
+        # (a scatter, O(n²), where an argsort would take O(n² log n))
         perm = np.empty(n * n, dtype=np.int64)
-        perm[grid.ravel()] = np.argsort(np.rot90(grid).ravel())
+        perm[np.rot90(grid).ravel()] = grid.ravel()
         self.permutations = [perm] if n > 1 else []
         super().__init__(n)
 
@@ -227,6 +231,8 @@ class Cube(PermutationGroup):
     >>> Cube().d, (V**2)(Cube()).equivariant_dim()  # face to face: same, opposite, adjacent
     (6, 3)
     """
+
+    _built_valid = True
 
     def __init__(self):
         # Quarter turns about the front-back axis and the left-right axis.
@@ -276,6 +282,8 @@ class RubiksCube(PermutationGroup):
     (48, 2)
     """
 
+    _built_valid = True
+
     def __init__(self):
         self.permutations = _rubiks_generators()
         super().__init__()
@@ -291,12 +299,15 @@ class ZksZnxZn(PermutationGroup):
     (18, 1)
     """
 
+    _built_valid = True
+
     def __init__(self, k: int, n: int):
         k = check_positive_int(k, "ZksZnxZn(k, n): k")
         n = check_positive_int(n, "ZksZnxZn(k, n): n")
         if k not in (2, 4):
             raise GroupError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
-        check_permutation_storage(group_name("ZksZnxZn", k, n), 3, k * n * n)
+        # at the peak: the index grid, its three moved copies and the generators
+        check_permutation_storage(group_name("ZksZnxZn", k, n), 3, k * n * n, working=4)
         idx = np.arange(k * n * n).reshape(k, n, n)
         shift_x = np.roll(idx, 1, axis=1)
         shift_y = np.roll(idx, 1, axis=2)
@@ -304,7 +315,7 @@ class ZksZnxZn(PermutationGroup):
 
         def as_perm(moved):  # element at position j came from moved[j]: send moved[j] -> j
             perm = np.empty(k * n * n, dtype=np.int64)
-            perm[moved.ravel()] = np.arange(k * n * n)
+            perm[moved.ravel()] = idx.ravel()  # idx.ravel() is 0..d-1, without a new array
             return perm
 
         self.permutations = [as_perm(shift_x), as_perm(shift_y), as_perm(rot)]

@@ -169,3 +169,28 @@ def test_permutation_samples_match_the_matrix_samples():
         p = group.sample_permutations(4, seed=3)
         P = group.samples_numpy(4, seed=3)
         np.testing.assert_array_equal(P, np.stack([np.eye(group.d)[q].T for q in p]))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: G.S(10**5), lambda: G.Z(10**5), lambda: G.Rot90(300), lambda: G.ZksZnxZn(4, 150),
+    lambda: G.ZksZnxZn(2, 200),
+])
+def test_the_index_array_estimate_covers_what_construction_allocates(make, monkeypatch):
+    """The same for the index arrays of permutation groups: the guard's estimate is at least
+    the constructor's peak (so a huge Rot90 or ZksZnxZn is refused before its working
+    copies are allocated), and within a small factor of it."""
+    estimates = []
+
+    def recording(name, num_generators, d, working=0):
+        estimates.append((num_generators + 2 + working) * d * 8)
+
+    monkeypatch.setattr("emlp_sym.groups.finite.check_permutation_storage", recording)
+    tracemalloc.start()
+    try:
+        make()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert estimates, "the constructor checked nothing"
+    estimate = max(estimates)
+    assert peak <= estimate + 2**16 and estimate <= 16 * peak, (peak, estimate)
