@@ -52,8 +52,8 @@ def is_permutation_group(G: Group) -> bool:
 
 def _draw(F: Group, N: int, rng) -> list:
     """N elements of the single group ``F``, consuming ``rng`` as ``F._samples_np`` does."""
-    if is_permutation_group(F):
-        base = _plain(F)
+    base = _plain(F)
+    if isinstance(base, PermutationGroup):
         check_permutation_samples_storage(base, N)
         return list(base._sample_indices(N, rng))
     return list(F._samples_np(N, rng))

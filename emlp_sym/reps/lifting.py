@@ -57,14 +57,16 @@ def lift(rep: Rep, G: Group) -> Rep:
     emlp_sym.errors.RepError: V is a representation of O(3), and S(4) has no factor O(3): build ...
     """
     require_bound(rep, "the rep to lift")
+    H = rep.G
+    assert H is not None  # require_bound raised otherwise
     if not isinstance(G, Group):
         raise ArgumentTypeError(f"lift(rep, G) needs a Group such as S(4)*O(3), got {G!r}")
-    if rep.G == G:
+    if H == G:
         return rep
     if not can_lift(rep, G):
-        missing = [F for F in rep.G.factors if F not in G.factors]
+        missing = [F for F in H.factors if F not in G.factors]
         raise RepError(
-            f"{rep} is a representation of {rep.G}, and {G} has no factor "
+            f"{rep} is a representation of {H}, and {G} has no factor "
             f"{', '.join(map(str, missing))}: build the rep from reps of {G} (or of its "
             f"factors), or lift it to a product with {', '.join(map(str, missing))} as factors"
         )
