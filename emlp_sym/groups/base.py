@@ -240,11 +240,16 @@ class Group:
         if self.args:  # named families: the parameters decide equality, and the name shows them
             return key
         digest = hashlib.sha1()
-        for gens in (self.lie_algebra, self.discrete_generators):
+        for gens in self._generator_arrays():
             arr = np.ascontiguousarray(gens)
             digest.update(f"{arr.dtype}{arr.shape}".encode())
             digest.update(arr.tobytes())
         return (*key, digest.hexdigest())
+
+    def _generator_arrays(self) -> tuple:
+        """The arrays that identify a group without parameters (:meth:`sort_key` digests
+        them): its generators (a permutation group gives its index arrays instead)."""
+        return (self.lie_algebra, self.discrete_generators)
 
     def __lt__(self, other) -> bool:
         if not isinstance(other, Group):

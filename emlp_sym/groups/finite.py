@@ -1,9 +1,10 @@
 """Finite groups: permutation groups (S, Z, Rot90, Cube, RubiksCube, ZksZnxZn) and the planar
 rotation groups C(k), D(k).
 
-Permutation groups are given by index permutations; ``discrete_generators`` holds their
-matrices ``P`` with ``P e_i = e_{perm[i]}``. The solvers use :attr:`PermutationGroup.permutations`
-directly, never the matrices of tensor representations.
+Permutation groups are given, and stored, by index permutations (``permutations``); their
+matrices ``P`` with ``P e_i = e_{perm[i]}`` (``discrete_generators``) are built only when asked
+for. The solvers use :attr:`PermutationGroup.permutations` directly, never the matrices of
+tensor representations.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import numpy as np
 from emlp_sym.errors import GroupError
 from emlp_sym.groups._storage import (
     check_generator_storage,
+    check_permutation_samples_storage,
+    check_permutation_storage,
     check_samples_storage,
     group_name,
 )
@@ -30,8 +33,23 @@ def _perm_matrices(idx: np.ndarray) -> np.ndarray:
     return out
 
 
+def _check_permutation(name: str, p: np.ndarray) -> None:
+    """A one-dimensional array holding each of 0..len(p)-1 once (O(d), no sort)."""
+    d = len(p)
+    ok = p.ndim == 1 and (d == 0 or (p.min() >= 0 and p.max() < d))
+    if not ok or not np.all(np.bincount(p, minlength=d) == 1):
+        shown = p.tolist() if p.size <= 20 else f"an array of length {d}"
+        raise GroupError(f"{name}: {shown} is not a permutation of 0..{d - 1}")
+
+
 class PermutationGroup(Group):
     """A group given by permutations of {0..d-1}; subclass and set ``permutations``.
+
+    The generators are kept as index arrays (``permutations``, one int64 array of length d
+    each), so a group of any degree constructs at once (``S(10**6)`` in milliseconds). The
+    dense matrices ``discrete_generators`` (``P e_i = e_{perm[i]}``) are built on first
+    request, refused with a :class:`~emlp_sym.errors.ResourceError` over the memory limit.
+    :meth:`sample_permutations` draws elements as index arrays.
 
     >>> class Swap01(PermutationGroup):
     ...     permutations = [[1, 0, 2]]  # swap the first two of three coordinates
@@ -44,29 +62,76 @@ class PermutationGroup(Group):
     """
 
     permutations: list[np.ndarray] = []
+    #: the library's own families build valid permutations: their O(d) check is skipped
+    _built_valid: bool = False
 
     def __init__(self, *args):
+        name = group_name(type(self).__name__, *args)
         perms = [np.asarray(p, dtype=np.int64) for p in self.permutations]
-        if perms:  # the matrices below are dense: refuse a huge degree before building them
-            check_generator_storage(group_name(type(self).__name__, *args), len(perms),
-                                    len(perms[0]))
-        for p in perms:
-            if sorted(p.tolist()) != list(range(len(p))):
-                raise GroupError(f"{type(self).__name__}: {p.tolist()} is not a permutation")
-        self.permutations = perms
         if perms:
-            self.d = len(perms[0])
             if len({len(p) for p in perms}) > 1:
                 raise GroupError(f"{type(self).__name__}: the permutations act on different "
                                  f"numbers of points, {sorted({len(p) for p in perms})}")
-            # column i of matrix k has its 1 in row perms[k][i]
-            self.discrete_generators = _perm_matrices(np.stack(perms))
+            check_permutation_storage(name, len(perms), len(perms[0]))
+            self.d = len(perms[0])
+        for p in perms if not self._built_valid else ():
+            _check_permutation(type(self).__name__, p)
+        d = getattr(self, "d", None)
+        if d is None:
+            raise GroupError(f"{type(self).__name__}: no permutations and no dimension d given")
+        self.permutations = perms
+        self.args = args
+        self.d = int(d)
+        self.lie_algebra = np.zeros((0, self.d, self.d))  # no bytes: a (0, d, d) array
         self.is_orthogonal = True
         self.is_permutation = True
-        super().__init__(*args)
 
-    def _samples_np(self, N, rng):
-        check_samples_storage(self, N)
+    @property
+    def discrete_generators(self) -> np.ndarray:  # type: ignore[override]
+        """The generators as dense ``(k, d, d)`` permutation matrices, built on first use
+        (refused over the memory limit: use :attr:`permutations` at large d)."""
+        cached = self.__dict__.get("_dense_generators")
+        if cached is None:
+            check_generator_storage(repr(self), len(self.permutations), self.d)
+            if self.permutations:
+                cached = _perm_matrices(np.stack(self.permutations))
+            else:
+                cached = np.zeros((0, self.d, self.d))
+            self.__dict__["_dense_generators"] = cached
+        return cached
+
+    def __eq__(self, other) -> bool:
+        if not isinstance(other, Group):
+            return NotImplemented
+        if type(self) is not type(other) or self._key() != other._key():
+            return False
+        if self.args:  # named families: the parameters decide
+            return True
+        return len(self.permutations) == len(other.permutations) and all(
+            np.array_equal(p, q) for p, q in zip(self.permutations, other.permutations, strict=True)
+        )
+
+    __hash__ = Group.__hash__
+
+    def _generator_arrays(self) -> tuple:  # what sort_key digests: the index arrays
+        return tuple(self.permutations)
+
+    def sample_permutations(self, N: int, seed: int | None = None) -> np.ndarray:
+        """N elements as index arrays, shape ``(N, d)`` (int64): row ``k`` is the permutation
+        ``p`` of the matrix ``P e_i = e_{p[i]}``. With the same ``seed`` they are the elements
+        that :meth:`samples` gives as matrices.
+
+        >>> G = S(4)
+        >>> p = G.sample_permutations(2, seed=0)
+        >>> p.shape, bool((G.samples_numpy(2, seed=0).argmax(axis=1) == p).all())
+        ((2, 4), True)
+        """
+        N = check_positive_int(N, "sample_permutations(N): N", minimum=0)
+        check_permutation_samples_storage(self, N)
+        rng = np.random.default_rng(seed if seed is not None else np.random.randint(2**31))
+        return self._sample_indices(N, rng)
+
+    def _sample_indices(self, N, rng) -> np.ndarray:
         # Random words in the generators, composed as permutations (cheap at any d).
         idx = np.broadcast_to(np.arange(self.d), (N, self.d)).copy()
         if self.permutations:
@@ -77,7 +142,11 @@ class PermutationGroup(Group):
             for _ in range(4 * len(P) + 8):
                 i = rng.integers(len(P), size=N)
                 idx = np.take_along_axis(P[i], idx, axis=1)
-        return _perm_matrices(idx)
+        return idx
+
+    def _samples_np(self, N, rng):
+        check_samples_storage(self, N)
+        return _perm_matrices(self._sample_indices(N, rng))
 
 
 class S(PermutationGroup):
@@ -89,21 +158,24 @@ class S(PermutationGroup):
     (4, 1, 2)
     """
 
+    _built_valid = True
+
     def __init__(self, n: int):
         n = check_positive_int(n, "S(n): n")
-        check_generator_storage(group_name("S", n), 0 if n == 1 else 2, n)
+        check_permutation_storage(group_name("S", n), 0 if n == 1 else 2, n)
         self.d = n
         # The transposition (0 1) and the n-cycle generate S(n).
-        self.permutations = [] if n == 1 else [
-            np.r_[1, 0, np.arange(2, n)],
-            np.roll(np.arange(n), 1),
-        ]
+        self.permutations = [] if n == 1 else [_transposition(n), np.roll(np.arange(n), 1)]
         super().__init__(n)
 
-    def _samples_np(self, N, rng):  # uniform: a random permutation per sample
-        check_samples_storage(self, N)
-        idx = np.argsort(rng.random((N, self.d)), axis=1)
-        return _perm_matrices(idx)
+    def _sample_indices(self, N, rng):  # uniform: a random permutation per sample
+        return np.argsort(rng.random((N, self.d)), axis=1)
+
+
+def _transposition(n: int) -> np.ndarray:
+    p = np.arange(n)
+    p[:2] = 1, 0
+    return p
 
 
 class Z(PermutationGroup):
@@ -118,9 +190,11 @@ class Z(PermutationGroup):
     4
     """
 
+    _built_valid = True
+
     def __init__(self, n: int):
         n = check_positive_int(n, "Z(n): n")
-        check_generator_storage(group_name("Z", n), 1 if n > 1 else 0, n)
+        check_permutation_storage(group_name("Z", n), 1 if n > 1 else 0, n)
         self.d = n
         self.permutations = [np.roll(np.arange(n), 1)] if n > 1 else []
         super().__init__(n)
@@ -134,14 +208,18 @@ class Rot90(PermutationGroup):
     (9, 3)
     """
 
+    _built_valid = True
+
     def __init__(self, n: int = 3):
         n = check_positive_int(n, "Rot90(n): n")
-        check_generator_storage(group_name("Rot90", n), 1 if n > 1 else 0, n * n)
+        # at the peak: the grid, its rotated copy and the generator
+        check_permutation_storage(group_name("Rot90", n), 1 if n > 1 else 0, n * n, working=2)
         self.d = n * n
         grid = np.arange(n * n).reshape(n, n)
-        # pixel i moves to where np.rot90 puts it
+        # pixel i moves to where np.rot90 puts it: the inverse of the rotated grid's order
+        # (a scatter, O(n²), where an argsort would take O(n² log n))
         perm = np.empty(n * n, dtype=np.int64)
-        perm[grid.ravel()] = np.argsort(np.rot90(grid).ravel())
+        perm[np.rot90(grid).ravel()] = grid.ravel()
         self.permutations = [perm] if n > 1 else []
         super().__init__(n)
 
@@ -153,6 +231,8 @@ class Cube(PermutationGroup):
     >>> Cube().d, (V**2)(Cube()).equivariant_dim()  # face to face: same, opposite, adjacent
     (6, 3)
     """
+
+    _built_valid = True
 
     def __init__(self):
         # Quarter turns about the front-back axis and the left-right axis.
@@ -202,6 +282,8 @@ class RubiksCube(PermutationGroup):
     (48, 2)
     """
 
+    _built_valid = True
+
     def __init__(self):
         self.permutations = _rubiks_generators()
         super().__init__()
@@ -217,12 +299,15 @@ class ZksZnxZn(PermutationGroup):
     (18, 1)
     """
 
+    _built_valid = True
+
     def __init__(self, k: int, n: int):
         k = check_positive_int(k, "ZksZnxZn(k, n): k")
         n = check_positive_int(n, "ZksZnxZn(k, n): n")
         if k not in (2, 4):
             raise GroupError(f"ZksZnxZn(k, n) needs k = 2 or 4 (rotations by 180 or 90), got {k}")
-        check_generator_storage(group_name("ZksZnxZn", k, n), 3, k * n * n)
+        # at the peak: the index grid, its three moved copies and the generators
+        check_permutation_storage(group_name("ZksZnxZn", k, n), 3, k * n * n, working=4)
         idx = np.arange(k * n * n).reshape(k, n, n)
         shift_x = np.roll(idx, 1, axis=1)
         shift_y = np.roll(idx, 1, axis=2)
@@ -230,7 +315,7 @@ class ZksZnxZn(PermutationGroup):
 
         def as_perm(moved):  # element at position j came from moved[j]: send moved[j] -> j
             perm = np.empty(k * n * n, dtype=np.int64)
-            perm[moved.ravel()] = np.arange(k * n * n)
+            perm[moved.ravel()] = idx.ravel()  # idx.ravel() is 0..d-1, without a new array
             return perm
 
         self.permutations = [as_perm(shift_x), as_perm(shift_y), as_perm(rot)]

@@ -22,9 +22,12 @@ it be?): :func:`product_group` refuses; bind it to a copy, ``V(G.factors[0])``.
 
 from __future__ import annotations
 
+from functools import cached_property
+
 import jax
 import jax.numpy as jnp
 import numpy as np
+import scipy.linalg
 
 from emlp_sym.errors import ArgumentTypeError, GroupError, ShapeError
 from emlp_sym.groups.base import Group
@@ -63,51 +66,46 @@ class DirectProduct(Group):
         self._factors = tuple(flat)
         sizes = [G.element_size for G in flat]
         self._offsets = np.concatenate([[0], np.cumsum(sizes)])
-        n = int(self._offsets[-1])
-
-        self._sizes = tuple(sizes)
-        self._lie_algebra = self._discrete_generators = None  # built on first use
         self.d = int(np.prod([G.d for G in flat]))
         self.is_orthogonal = all(G.is_orthogonal for G in flat)
         self.is_permutation = False
-        self._element_size = n
+        self._element_size = int(self._offsets[-1])
         # Group.__init__ would check generator shapes against d (the base rep dim): skip it.
         self.args = ()
 
-    def _embedded(self, which: str) -> np.ndarray:
-        """Each factor's generators as ``element_size``-square block-diagonal matrices: built
-        only when asked for (S(10⁴)×O(3) has 10⁸-entry generators that layers never need),
-        and refused past the memory limit."""
+    def _embed(self, M, i: int, lie: bool) -> np.ndarray:
+        """Factor ``i``'s generator ``M`` in the product: identity (0 for a Lie generator)
+        on the other factors' blocks."""
+        sizes = [G.element_size for G in self._factors]
+        blocks = [np.zeros((s, s)) if lie else np.eye(s) for s in sizes]
+        blocks[i] = M
+        return scipy.linalg.block_diag(*blocks)
+
+    # The embedded generators are built on first use, so a product with a permutation group
+    # of large degree (S(10**6)×O(3)) constructs without its factors' dense matrices.
+    def _check_dense(self, which: str, count: int) -> None:
         from emlp_sym.solvers.memory import check_allocation
 
         n = self._element_size
-        gens = [(i, M) for i, G in enumerate(self._factors) for M in getattr(G, which)]
-        check_allocation(8 * len(gens) * n * n, f"the dense {which} of {self}",
-                         f"{self}", "apply its factors' generators factor by factor",
-                         size=n * n)
-        out = np.zeros((len(gens), n, n), dtype=np.result_type(
-            np.float64, *(np.asarray(M).dtype for _, M in gens)))
-        lie = which == "lie_algebra"
-        for k, (i, M) in enumerate(gens):
-            for j, s in enumerate(self._sizes):  # a Lie generator is 0, a group element I,
-                a, b = int(self._offsets[j]), int(self._offsets[j + 1])  # on other factors
-                if j == i:
-                    out[k, a:b, a:b] = M
-                elif not lie:
-                    out[k, a:b, a:b] = np.eye(s)
-        return out
+        check_allocation(8 * count * n * n, f"the dense {which} of {self}", f"{self}",
+                         "apply its factors' generators factor by factor", size=n * n)
 
-    @property
-    def lie_algebra(self) -> np.ndarray:
-        if self._lie_algebra is None:
-            self._lie_algebra = self._embedded("lie_algebra")
-        return self._lie_algebra
+    @cached_property
+    def lie_algebra(self) -> np.ndarray:  # type: ignore[override]
+        self._check_dense("lie_algebra", sum(len(G.lie_algebra) for G in self._factors))
+        n = self._element_size
+        gens = [self._embed(A, i, True) for i, G in enumerate(self._factors)
+                for A in G.lie_algebra]
+        return np.array(gens) if gens else np.zeros((0, n, n))
 
-    @property
-    def discrete_generators(self) -> np.ndarray:
-        if self._discrete_generators is None:
-            self._discrete_generators = self._embedded("discrete_generators")
-        return self._discrete_generators
+    @cached_property
+    def discrete_generators(self) -> np.ndarray:  # type: ignore[override]
+        self._check_dense("discrete_generators",
+                          sum(len(G.discrete_generators) for G in self._factors))
+        n = self._element_size
+        gens = [self._embed(h, i, False) for i, G in enumerate(self._factors)
+                for h in G.discrete_generators]
+        return np.array(gens) if gens else np.zeros((0, n, n))
 
     @property
     def factors(self):
@@ -182,8 +180,16 @@ class FactorCopy(Group):
         self.args = ()
         b = self.base
         self.d, self.z_scale = b.d, b.z_scale
-        self.lie_algebra, self.discrete_generators = b.lie_algebra, b.discrete_generators
         self.is_orthogonal, self.is_permutation = b.is_orthogonal, b.is_permutation
+
+    # read from the base when asked (a permutation group builds its matrices only then)
+    @property
+    def lie_algebra(self):  # type: ignore[override]
+        return self.base.lie_algebra
+
+    @property
+    def discrete_generators(self):  # type: ignore[override]
+        return self.base.discrete_generators
 
     @property
     def element_size(self) -> int:

@@ -9,8 +9,11 @@ import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.calling import call_with_training
-from emlp_sym.errors import RepError
+from emlp_sym.errors import RepError, ShapeError
+from emlp_sym.groups.elements import as_element, element_matrix, is_permutation_group
+from emlp_sym.reps.action import act, sample_elements
 from emlp_sym.reps.checks import require_bound
+from emlp_sym.reps.lifting import can_lift, lift
 
 
 def rms_rel_err(a, b) -> float:
@@ -45,10 +48,37 @@ def _call(f, x):
     return call_with_training(f, x, training=False)
 
 
+def _elements(G, gs) -> list:
+    """``gs`` as a list of ``G``'s elements in natural form (:mod:`emlp_sym.groups.elements`):
+    a stack of dense matrices ``(N, n, n)`` (what ``G.samples`` gives), a stack of index arrays
+    ``(N, d)`` of a permutation group, or a sequence of elements in any accepted form."""
+    if isinstance(gs, (list, tuple)):
+        return [as_element(G, g) for g in gs]
+    arr = gs if hasattr(gs, "shape") else np.asarray(gs)
+    if arr.ndim == 2 and is_permutation_group(G) and np.issubdtype(arr.dtype, np.integer):
+        return [as_element(G, np.asarray(p)) for p in arr]
+    if arr.ndim != 3:
+        raise ShapeError(f"gs must be a stack of group elements of {G} (as G.samples(N) gives "
+                         f"them, shape (N, {G.element_size}, {G.element_size})) or a list of "
+                         f"elements, got shape {tuple(arr.shape)}")
+    return [as_element(G, np.asarray(arr[k])) for k in range(arr.shape[0])]
+
+
+def _show(g) -> str:
+    if isinstance(g, tuple):
+        return "(" + ",\n ".join(np.array2string(np.asarray(p), precision=4) for p in g) + ")"
+    return np.array2string(np.asarray(g), precision=4)
+
+
 def equivariance_error(f, rep_in, rep_out, x, gs) -> np.ndarray:
     """Relative error (:func:`rms_rel_err`) of ``f(rho_in(g) x)`` vs ``rho_out(g) f(x)`` for each
     element in ``gs``: how far a *function* is from equivariant. (For a matrix or a basis, see
     :func:`emlp_sym.reps.equivariance.matrix_equivariance_error`.)
+
+    ``gs``: dense elements ``(N, n, n)`` (``G.samples(N)``), or a list of elements in natural
+    form (:func:`~emlp_sym.reps.action.sample_elements`: index arrays for ``S(n)``). The
+    representations act through :func:`~emlp_sym.reps.action.act`, never as dense ``rho``
+    matrices, so a model of ``S(1000)`` on ``V²`` is checked in seconds.
 
     >>> import numpy as np
     >>> from emlp_sym.reps import V
@@ -59,15 +89,13 @@ def equivariance_error(f, rep_in, rep_out, x, gs) -> np.ndarray:
     >>> errs.shape, bool(errs.max() < 1e-6)
     ((2,), True)
     """
-    x = jnp.asarray(x)
-    gs = jnp.asarray(gs)
-    rin = jax.vmap(rep_in.rho_dense)(gs)
-    rout = jax.vmap(rep_out.rho_dense)(gs)
-    fx = _call(f, x)
+    G = rep_in.G
+    x = np.asarray(x)
+    fx = np.asarray(_call(f, x))
     errs = []
-    for k in range(gs.shape[0]):
-        lhs = _call(f, x @ rin[k].T)
-        rhs = fx @ rout[k].T
+    for g in _elements(G, gs):
+        lhs = _call(f, act(rep_in, g, x, group=G))
+        rhs = act(rep_out, g, fx, group=G)
         errs.append(rms_rel_err(lhs, rhs))
     return np.asarray(errs)
 
@@ -104,7 +132,10 @@ def assert_equivariant(f, rep_in, rep_out, G=None, *, x=None, gs=None, n_element
     ``seed``; pass them from Hypothesis strategies to get shrinking. Works on plain functions
     and on emlp_sym models (called with ``training=False``). The tolerance suits float32.
     On failure, the message names the worst group element, the input and the error.
-    Returns the largest relative error found.
+    Returns the largest relative error found. The reps act through
+    :func:`~emlp_sym.reps.action.act` (no dense ``rho``): drawn elements are in natural form
+    (index arrays for ``S(n)``), so a model of ``S(1000)`` is checked in seconds; ``gs`` may
+    be dense matrices (``G.samples(N)``) or a list of elements in any form ``act`` takes.
 
     Non-compact groups (Sp, the Lorentz groups, SL, GL): a float32 function evaluated at
     ``rho_in(g) x`` can only be as accurate as float precision times the condition number
@@ -125,27 +156,32 @@ def assert_equivariant(f, rep_in, rep_out, G=None, *, x=None, gs=None, n_element
     AssertionError: not equivariant from V to V under SO(3): relative error ...
     """
     G = G if G is not None else rep_in.G
+    reps = []
     for name, rep in (("rep_in", rep_in), ("rep_out", rep_out)):
         require_bound(rep, name)
+        if rep.G != G and can_lift(rep, G):  # of a factor of G, or its factors reordered
+            rep = lift(rep, G)
         if rep.G != G:
             raise RepError(f"{name} is a representation of {rep.G}, not of {G}")
+        reps.append(rep)
+    rep_in, rep_out = reps
     rng = np.random.default_rng(seed)
     if x is None:
         x = rng.standard_normal((batch, rep_in.size())).astype(np.float32)
     compact = bool(G.is_orthogonal)  # orthogonal elements: κ = 1, nothing to scale
     if gs is None:
         seed_g = int(rng.integers(2**31))
-        gs = (G.samples(n_elements, seed=seed_g) if compact
+        gs = (sample_elements(G, n_elements, seed=seed_g) if compact
               else _well_conditioned_samples(G, rep_in, n_elements, seed_g))
-    errs = equivariance_error(f, rep_in, rep_out, x, gs)
-    tolerances = rtol * (np.ones(len(errs)) if compact else _conditions(rep_in, gs))
+    elements = _elements(G, gs)
+    errs = equivariance_error(f, rep_in, rep_out, x, elements)
+    tolerances = rtol * (np.ones(len(errs)) if compact else _conditions(rep_in, elements))
     worst = int(np.argmax(errs / tolerances))
     if not errs[worst] <= tolerances[worst]:
-        g = np.asarray(gs)[worst]
         raise AssertionError(
             f"not equivariant from {rep_in} to {rep_out} under {G}: relative error "
             f"{errs[worst]:.3e} > {tolerances[worst]:.1e}\n"
-            f"group element g =\n{np.array2string(g, precision=4)}\n"
+            f"group element g =\n{_show(elements[worst])}\n"
             f"input x (first row) = {np.array2string(np.asarray(x)[0], precision=4)}"
         )
     return float(errs.max())
@@ -155,8 +191,11 @@ MAX_CONDITION = 100.0  #: drawn elements with a larger κ(rho_in(g)) are set asi
 
 
 def _conditions(rep_in, gs) -> np.ndarray:
-    """κ(rho_in(g)) for each element (1 for orthogonal reps, up to rounding)."""
-    rho = np.asarray(jax.vmap(rep_in.rho_dense)(jnp.asarray(gs)), dtype=np.float64)
+    """κ(rho_in(g)) for each element (1 for orthogonal reps, up to rounding): dense, as only
+    the non-compact (matrix) groups need it."""
+    G = rep_in.G
+    dense = np.stack([element_matrix(G, g) for g in _elements(G, gs)]) if len(gs) else gs
+    rho = np.asarray(jax.vmap(rep_in.rho_dense)(jnp.asarray(dense)), dtype=np.float64)
     return np.maximum(1.0, np.linalg.cond(rho))
 
 

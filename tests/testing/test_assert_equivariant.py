@@ -80,3 +80,32 @@ def test_non_compact_groups_use_well_conditioned_elements_and_still_catch_errors
     assert assert_equivariant(trace, rep, Scalar(G), seed=1) < 1e-3
     with pytest.raises(AssertionError, match="not equivariant"):
         assert_equivariant(lambda x: x[:, :1], rep, Scalar(G), seed=1)
+
+
+def test_models_at_n_1000_are_checked_in_seconds(monkeypatch):
+    """assert_equivariant acts through emlp_sym.reps.action (index takes for S(n)): V² of
+    S(1000) has 10⁶ coordinates, whose dense rho would be a 10⁶×10⁶ matrix."""
+    import time
+
+    from emlp_sym.reps import Rep
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("a dense rho was built")
+
+    monkeypatch.setattr(Rep, "rho_dense", refuse)
+    G = S(1000)
+    start = time.perf_counter()
+    assert assert_equivariant(lambda x: x + x.mean(-1, keepdims=True), V(G), V(G)) < 1e-5
+
+    def symmetrise(x):
+        X = x.reshape(x.shape[:-1] + (1000, 1000))
+        return ((X + np.swapaxes(X, -1, -2)) / 2).reshape(x.shape)
+
+    assert assert_equivariant(symmetrise, (V**2)(G), (V**2)(G), batch=2) < 1e-5
+    assert time.perf_counter() - start < 20
+
+    def broken(x):  # coordinate 0 is special: not equivariant
+        return symmetrise(x) + (np.arange(x.shape[-1]) == 0) * x[..., :1]
+
+    with pytest.raises(AssertionError, match="not equivariant from V² to V² under S\\(1000\\)"):
+        assert_equivariant(broken, (V**2)(G), (V**2)(G), batch=2)

@@ -32,6 +32,7 @@ from emlp_sym.nn.core.linear import LinearPlan, check_input, init_linear, linear
 from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep
+from emlp_sym.reps.lifting import can_lift, lift
 
 
 def bind_rep(rep, group: Group, name: str) -> Rep:
@@ -42,6 +43,13 @@ def bind_rep(rep, group: Group, name: str) -> Rep:
     >>> from emlp_sym.reps import V
     >>> print(bind_rep(V**2, SO(3), "rep_in"))
     V²
+
+    A rep of some of the group's factors, or of the same factors in another order, is lifted
+    to the group (:func:`emlp_sym.reps.lifting.lift`):
+
+    >>> from emlp_sym.groups import O, S
+    >>> bind_rep(V(O(3)) ** 2 * V(S(5)) ** 0, S(5) * O(3), "rep_out").G
+    S(5)×O(3)
     """
     if not isinstance(group, Group):
         raise TypeError(f"group must be a Group such as SO(3), got {group!r}")
@@ -50,6 +58,8 @@ def bind_rep(rep, group: Group, name: str) -> Rep:
                         f"got {rep!r}")
     out = rep(group) if (rep is not None and (not isinstance(rep, Rep) or rep.G is None)) else rep
     require_bound(out, name)
+    if out.G != group and can_lift(out, group):  # of a factor, or the factors in another order
+        out = lift(out, group)
     if out.G != group:
         raise RepError(f"{name} is a representation of {out.G}, but the model's group is {group}")
     return out
