@@ -27,12 +27,14 @@ def test_lower_inverts_lift(G, rin, rout):
     """The bases are orthonormal: Qᵀ Q = I, and lift is the dense weight the model uses."""
     plan = emlp_plan(emlp_architecture(rin, rout, G, ch=24, num_layers=2))
     space, params = weight_space(plan), init_emlp(plan, 0)
-    assert _leaves_close(space.lower(space.lift(params)), params, 1e-6)
+    lift, lower = jax.jit(space.lift), jax.jit(space.lower)  # one compile, not one per op
+    assert _leaves_close(lower(lift(params)), params, 1e-6)
     # lift ∘ lower is the projector: idempotent on any dense tree
-    dense = jax.tree_util.tree_map(lambda x: jax.random.normal(jax.random.PRNGKey(3), x.shape),
-                                   space.lift(params))
-    once = space.lift(space.lower(dense))
-    assert _leaves_close(space.lift(space.lower(once)), once, 1e-5)
+    rng = np.random.default_rng(3)
+    dense = jax.tree_util.tree_map(lambda x: rng.standard_normal(x.shape).astype(np.float32),
+                                   jax.eval_shape(space.lift, params))
+    once = lift(lower(dense))
+    assert _leaves_close(lift(lower(once)), once, 1e-5)
 
 
 @pytest.mark.parametrize("G,rin,rout", CASES, ids=lambda c: str(c))
@@ -46,13 +48,11 @@ def test_matches_adam_on_projected_dense_parameters(G, rin, rout):
     loss = lambda c: jnp.mean((emlp_apply(plan, c, x) - y) ** 2)
 
     opt = in_weight_space(optax.adam(1e-2), plan)
-    state, coeffs = opt.init(params), params
     reference = optax.adam(1e-2)
-    dense = space.lift(params)  # the reference's parameters: W = P w, w dense
-    ref_state = reference.init(dense)
     plain = optax.adam(1e-2)
-    plain_state, plain_coeffs = plain.init(params), params
-    for _ in range(5):
+
+    @jax.jit  # the three optimizers' steps, compiled once
+    def step(coeffs, state, dense, ref_state, plain_coeffs, plain_state):
         updates, state = opt.update(jax.grad(loss)(coeffs), state, coeffs)
         coeffs = optax.apply_updates(coeffs, updates)
         grads = jax.grad(lambda d: loss(space.lower(d)))(dense)
@@ -60,7 +60,14 @@ def test_matches_adam_on_projected_dense_parameters(G, rin, rout):
         dense = optax.apply_updates(dense, updates)
         updates, plain_state = plain.update(jax.grad(loss)(plain_coeffs), plain_state,
                                             plain_coeffs)
-        plain_coeffs = optax.apply_updates(plain_coeffs, updates)
+        return coeffs, state, dense, ref_state, optax.apply_updates(plain_coeffs, updates), \
+            plain_state
+
+    dense = space.lift(params)  # the reference's parameters: W = P w, w dense
+    carry = (params, opt.init(params), dense, reference.init(dense), params, plain.init(params))
+    for _ in range(5):
+        carry = step(*carry)
+    coeffs, _, dense, _, plain_coeffs, _ = carry
     assert _leaves_close(space.lift(coeffs), space.lift(space.lower(dense)), 2e-6)
     if G == O(5):  # and it is a different step from Adam on the coefficients
         assert not _leaves_close(coeffs, plain_coeffs, 1e-4)
@@ -76,9 +83,14 @@ def test_training_stays_equivariant_and_learns():
     opt = in_weight_space(optax.adam(1e-2), plan)
     params = init_emlp(plan, 0)
     state, first = opt.init(params), float(loss(params))
-    for _ in range(100):
+
+    @jax.jit
+    def step(params, state):
         updates, state = opt.update(jax.grad(loss)(params), state, params)
-        params = optax.apply_updates(params, updates)
+        return optax.apply_updates(params, updates), state
+
+    for _ in range(100):
+        params, state = step(params, state)
     assert float(loss(params)) < 0.75 * first
     g = np.asarray(G.sample())
     rho = np.kron(np.eye(2), g).astype(np.float32)
@@ -143,9 +155,12 @@ def test_objax_weight_space_adam_is_objax_adam_on_projected_dense_weights():
     ref_opt, opt = objax.optimizer.Adam(ref.vars()), eo.WeightSpaceAdam(model)
     ref_grad = objax.GradValues(lambda: ((ref(x) - y) ** 2).mean(), ref.vars())
     grad = objax.GradValues(lambda: ((model(x) - y) ** 2).mean(), model.vars())
+    # each loop's step under objax.Jit: one compile instead of one per eager operation
+    ref_step = objax.Jit(lambda: ref_opt(1e-2, ref_grad()[0]), ref.vars() + ref_opt.vars())
+    step = objax.Jit(lambda: opt(1e-2, grad()[0]), model.vars() + opt.vars())
     for _ in range(4):
-        ref_opt(1e-2, ref_grad()[0])
-        opt(1e-2, grad()[0])
+        ref_step()
+        step()
     ours = eo.export_params(model)
     for v, p, w in zip(views, paths, ref.w, strict=True):
         expected = v.lift_w(v.lower_w(w.value))  # W = P w
