@@ -86,7 +86,7 @@ class Linear(_RepsFromPlan, eqx.Module):
 
     def weight(self):
         """The dense weight matrix ``(n_out, n_in)`` in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w)
+        return ln.user_layout_weight(self.plan, self.w)
 
 
 class BiLinear(_RepsFromPlan, eqx.Module):
@@ -114,7 +114,7 @@ class BiLinear(_RepsFromPlan, eqx.Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w, x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w, x)
 
 
 class GatedNonlinearity(eqx.Module):

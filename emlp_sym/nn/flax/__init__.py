@@ -18,10 +18,6 @@ Modules take no ``training`` argument: none of them behaves differently in train
 ['block0', 'readout']
 """
 
-from emlp_sym.nn.flax.dynamics import EMLPH as EMLPH
-from emlp_sym.nn.flax.dynamics import MLPH as MLPH
-from emlp_sym.nn.flax.dynamics import EMLPode as EMLPode
-from emlp_sym.nn.flax.dynamics import MLPode as MLPode
 from emlp_sym.nn.flax._layers import EMLP as EMLP
 from emlp_sym.nn.flax._layers import MLP as MLP
 from emlp_sym.nn.flax._layers import BiLinear as BiLinear
@@ -35,6 +31,10 @@ from emlp_sym.nn.flax._layers import gate_indices as gate_indices
 from emlp_sym.nn.flax._layers import gated as gated
 from emlp_sym.nn.flax._layers import import_params as import_params
 from emlp_sym.nn.flax._layers import uniform_rep as uniform_rep
+from emlp_sym.nn.flax.dynamics import EMLPH as EMLPH
+from emlp_sym.nn.flax.dynamics import MLPH as MLPH
+from emlp_sym.nn.flax.dynamics import EMLPode as EMLPode
+from emlp_sym.nn.flax.dynamics import MLPode as MLPode
 
 __all__ = [
     "Linear",

@@ -49,7 +49,7 @@ class Linear(nnx.Module):
 
     def weight(self):
         """The dense weight matrix in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w[...])
+        return ln.user_layout_weight(self.plan, self.w[...])
 
 
 class BiLinear(nnx.Module):
@@ -73,7 +73,7 @@ class BiLinear(nnx.Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w[...], x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w[...], x)
 
 
 class GatedNonlinearity(nnx.Module):

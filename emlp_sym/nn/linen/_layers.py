@@ -76,7 +76,7 @@ class Linear(nn.Module):
 
     def weight(self):
         """The dense weight matrix in the user's layouts: ``net.apply(v, method="weight")``."""
-        return ln.dense_weight(self.plan, self.w)
+        return ln.user_layout_weight(self.plan, self.w)
 
 
 class BiLinear(nn.Module):
@@ -107,7 +107,7 @@ class BiLinear(nn.Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``."""
-        return bl.bilinear_weight(self.plan, self.w, x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w, x)
 
 
 class GatedNonlinearity(nn.Module):

@@ -13,10 +13,6 @@ in :mod:`emlp_sym.nn.core.linear`, :mod:`~.bilinear` and :mod:`~.gates`, the wir
 (2, 9)
 """
 
-from emlp_sym.nn.objax.dynamics import EMLPH as EMLPH
-from emlp_sym.nn.objax.dynamics import MLPH as MLPH
-from emlp_sym.nn.objax.dynamics import EMLPode as EMLPode
-from emlp_sym.nn.objax.dynamics import MLPode as MLPode
 from emlp_sym.nn.objax._layers import EMLP as EMLP
 from emlp_sym.nn.objax._layers import MLP as MLP
 from emlp_sym.nn.objax._layers import BiLinear as BiLinear
@@ -32,6 +28,10 @@ from emlp_sym.nn.objax._layers import gated as gated
 from emlp_sym.nn.objax._layers import import_params as import_params
 from emlp_sym.nn.objax._layers import uniform_rep as uniform_rep
 from emlp_sym.nn.objax._optim import WeightSpaceAdam as WeightSpaceAdam
+from emlp_sym.nn.objax.dynamics import EMLPH as EMLPH
+from emlp_sym.nn.objax.dynamics import MLPH as MLPH
+from emlp_sym.nn.objax.dynamics import EMLPode as EMLPode
+from emlp_sym.nn.objax.dynamics import MLPode as MLPode
 
 __all__ = [
     "Linear",

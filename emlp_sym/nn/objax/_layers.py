@@ -58,7 +58,7 @@ class Linear(Module):
 
     def weight(self):
         """The dense weight matrix in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w.value)
+        return ln.user_layout_weight(self.plan, self.w.value)
 
     def _vars(self):
         return {"w": self.w, "b": self.b}
@@ -85,7 +85,7 @@ class BiLinear(Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w.value, x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w.value, x)
 
     def _vars(self):
         return {"w": self.w}

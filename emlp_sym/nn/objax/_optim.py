@@ -14,8 +14,8 @@ import jax
 import jax.numpy as jnp
 
 from emlp_sym.nn.core.optim import check_dense_memory, dense_view
-from emlp_sym.nn.objax.compat import ensure_objax
 from emlp_sym.nn.objax._layers import Linear, Module
+from emlp_sym.nn.objax.compat import ensure_objax
 
 objax = ensure_objax()
 

@@ -93,12 +93,13 @@ class Linear(nn.Module):
 
     def weight(self) -> torch.Tensor:
         """The dense ``(n_out, n_in)`` weight matrix in the user's layouts."""
-        W = ops.linear_weight(self.plan, self.w, [getattr(self, n) for n in self._bases])
+        W = ops.canonical_layout_weight(self.plan, self.w, [getattr(self, n) for n in self._bases])
         return self.rows([self.cols([W])])
 
     def bias(self) -> torch.Tensor:
         """The bias vector in the user's layout."""
-        b = ops.linear_bias(self.plan, self.b, [getattr(self, n) for n in self._bias_bases])
+        bases = [getattr(self, n) for n in self._bias_bases]
+        b = ops.canonical_layout_bias(self.plan, self.b, bases)
         return self.rows([b])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
