@@ -163,7 +163,7 @@ def test_emlp_matches_the_core(with_variables):
 def test_mlp_matches_the_core(with_variables):
     net, variables, x = small_model("MLP")
     assert set(variables["params"]) == {"layer0", "layer1", "readout"}
-    assert set(variables["params"]["layer0"]) == {"kernel", "bias"}
+    assert set(variables["params"]["layer0"]) == {"w", "b"}
     params = random_params(L.export_params(variables), seed=4)
     imported = L.import_params(variables if with_variables else None, params)
     G, rin, rout, _ = small_emlp_case()
