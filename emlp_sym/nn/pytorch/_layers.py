@@ -399,6 +399,6 @@ def import_params(obj, params):
     """
     check_params(export_params(obj), params)
     with torch.no_grad():
-        map_params(lambda p, value: p.copy_(torch.as_tensor(np.asarray(value), dtype=p.dtype)),
+        map_params(lambda p, value: p.copy_(torch.as_tensor(np.array(value), dtype=p.dtype)),
                    _params(obj), params)
     return obj
