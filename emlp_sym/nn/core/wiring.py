@@ -78,6 +78,21 @@ class Init(NamedTuple):
             return jnp.asarray(np.zeros(shape, np.float32))
         raise ValueError(f"unknown initial distribution {self.distribution!r}")
 
+    def sample(self, key, shape) -> jax.Array:
+        """The same distribution drawn with one ``jax.random`` op (other numbers than
+        calling it): for fronts whose initialization is always traced (Haiku, linen), where
+        the core's chunked draws would compile into a larger program.
+
+        >>> Init("uniform", 2.0).sample(jax.random.key(0), (3,)).shape
+        (3,)
+        """
+        shape = tuple(shape)
+        if self.distribution == "normal":
+            return self.scale * jax.random.normal(key, shape, jnp.float32)
+        if self.distribution == "uniform":
+            return jax.random.uniform(key, shape, jnp.float32, 0.0, self.scale)
+        return self(key, shape)
+
 
 class ParamSpec(NamedTuple):
     """One parameter: its ``path`` in the core's tree (relative to the module that holds

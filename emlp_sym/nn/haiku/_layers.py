@@ -44,10 +44,10 @@ class _Module(hk.Module):
 
 def _get_params(spec: wiring.ModuleSpec) -> dict:
     """``hk.get_parameter`` for each parameter of the core's ``spec``, named as it names
-    them, drawn with its initialisers from ``hk.next_rng_key()``."""
+    them, drawn from its initialisers' distributions with ``hk.next_rng_key()``."""
     def init(p):
-        return lambda shape, dtype: p.init(hk.next_rng_key() if p.init.needs_key else None,
-                                           shape)
+        return lambda shape, dtype: p.init.sample(
+            hk.next_rng_key() if p.init.needs_key else None, shape)
 
     return {p.name: hk.get_parameter(p.name, p.shape, jnp.float32, init=init(p))
             for p in spec.params}

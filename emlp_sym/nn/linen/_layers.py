@@ -30,10 +30,10 @@ __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EML
 
 def _hold_params(module, spec: wiring.ModuleSpec) -> None:
     """``self.param`` per parameter of the core's ``spec`` (in ``setup``), named as it names
-    them and drawn with its initialisers from the keys linen gives each."""
+    them and drawn from its initialisers' distributions with the keys linen gives each."""
     for p in spec.params:
-        setattr(module, p.name, module.param(p.name, lambda key, shape, p=p: p.init(key, shape),
-                                             p.shape))
+        setattr(module, p.name, module.param(
+            p.name, lambda key, shape, p=p: p.init.sample(key, shape), p.shape))
 
 
 def _wire(spec: wiring.ModuleSpec, x):
