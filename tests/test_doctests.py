@@ -36,7 +36,7 @@ MUST_SHOW_EXAMPLES = [
     "emlp_sym.datasets", "emlp_sym.testing.equivariance", "emlp_sym.testing.strategies",
     *[f"emlp_sym.nn.{m}" for m in ("objax", "flax", "linen", "haiku", "equinox", "pytorch")],
     *[f"emlp_sym.nn.core.{m}" for m in ("linear", "bilinear", "architecture", "keys", "gates",
-                                        "params")],
+                                        "params", "wiring")],
 ]
 
 

@@ -220,8 +220,9 @@ def restore_pytree(tree, state: dict):
 
 
 def check_resumable(backend, framework: str) -> None:
-    """ConfigError unless ``backend`` (a backend or its class) can export and import its full
-    training state.
+    """ConfigError unless ``backend`` (a backend or its class) has the :class:`Backend
+    <emlp_sym.cli.backends.Backend>` protocol's state methods (every built-in backend does; a
+    backend of your own may not).
 
     >>> from emlp_sym.cli.backends import get_backend
     >>> check_resumable(get_backend("objax"), "objax")  # it can: nothing happens
@@ -230,7 +231,9 @@ def check_resumable(backend, framework: str) -> None:
     ...
     emlp_sym.errors.ConfigError: --resume and --checkpoint-every are not supported by the ...
     """
-    if not (hasattr(backend, "export_state") and hasattr(backend, "import_state")):
+    from emlp_sym.cli.backends import STATE_METHODS
+
+    if not all(callable(getattr(backend, m, None)) for m in STATE_METHODS):
         raise ConfigError(f"--resume and --checkpoint-every are not supported by the "
                           f"{framework} backend (it cannot export its optimizer state); use "
                           "a built-in framework (every one checkpoints), or run without them")

@@ -102,7 +102,7 @@ def test_linear_weight_is_an_equivariant_matrix():
 def test_linear_equals_its_dense_matrix(pair, seed):
     """The block-routed application (invariants into the scalar GEMM, lifted scalars, a dense
     tensor block) equals ``W x + b`` with the whole dense ``W``."""
-    from emlp_sym.nn.core.linear import dense_weight, init_linear, linear_apply, linear_plan
+    from emlp_sym.nn.core.linear import init_linear, linear_apply, linear_plan, user_layout_weight
 
     G, rin, rout = pair
     plan = linear_plan(rin, rout)
@@ -111,7 +111,7 @@ def test_linear_equals_its_dense_matrix(pair, seed):
     b = b + 0.5  # a nonzero bias in every invariant direction
     x = jnp.asarray(rng.standard_normal((3, rin.size())), dtype=jnp.float32)
     bias = np.asarray(linear_apply(plan, w, b, 0 * x[:1]))[0]
-    W = np.asarray(dense_weight(plan, w), dtype=np.float64)
+    W = np.asarray(user_layout_weight(plan, w), dtype=np.float64)
     dense = np.asarray(x, dtype=np.float64) @ W.T + bias
     fast = np.asarray(linear_apply(plan, w, b, x))
     assert np.allclose(fast, dense, atol=1e-5 * (1 + np.abs(dense).max()))
@@ -124,8 +124,8 @@ def test_bilinear_equals_its_literal_form(pair, seed):
     from emlp_sym.nn.core.bilinear import (
         bilinear_apply,
         bilinear_plan,
-        bilinear_weight,
         init_bilinear,
+        scaled_bilinear_matrix,
     )
 
     G, rin, rout = pair
@@ -134,7 +134,7 @@ def test_bilinear_equals_its_literal_form(pair, seed):
     w = jnp.asarray(init_bilinear(plan, rng))
     x = jnp.asarray(rng.standard_normal((3, rin.size())), dtype=jnp.float32)
     fast = np.asarray(bilinear_apply(plan, w, x))
-    Wx = np.asarray(bilinear_weight(plan, w, x), dtype=np.float64)
+    Wx = np.asarray(scaled_bilinear_matrix(plan, w, x), dtype=np.float64)
     literal = np.einsum("noi,ni->no", Wx, np.asarray(x, dtype=np.float64))
     assert np.allclose(fast, literal, atol=1e-5 * (1 + np.abs(literal).max()))
 

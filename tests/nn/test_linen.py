@@ -68,17 +68,34 @@ def test_parameters_are_named_and_drawn_as_the_core():
 
 @pytest.mark.parametrize("kind", ["EMLP", "MLP"])
 def test_variables_from_the_core_tree_alone(kind):
-    """``import_params(None, tree)`` builds the variables without the model's (a 2-D ``w``
-    becomes a dense layer's ``kernel``/``bias``)."""
+    """``import_params(None, tree)`` builds the variables without the model's."""
     net, variables, x = small_model(kind)
     if kind == "MLP":
         assert set(variables["params"]) == {"layer0", "layer1", "readout"}
-        assert set(variables["params"]["layer0"]) == {"kernel", "bias"}
+        assert set(variables["params"]["layer0"]) == {"w", "b"}  # the core's names
     params = random_params(L.export_params(variables), seed=3)
     G, rin, rout, _ = small_emlp_case()
     core = {"EMLP": core_emlp_outputs, "MLP": core_mlp_outputs}[kind]
     expected = core(rin, rout, G, params, x, ch=24, num_layers=2)
     assert rel_diff(net.apply(L.import_params(None, params), x), expected) < 1e-5
+
+
+def test_standardize_shares_the_model_parameters_and_matches_the_core():
+    net, variables, x = small_model()
+    G, rin, rout, _ = small_emlp_case()
+    rng = np.random.default_rng(0)
+    stats = (rng.standard_normal(rin.size()), 1 + rng.random(rin.size()),
+             rng.standard_normal(rout.size()), 1 + rng.random(rout.size()))
+    model = L.Standardize(net, stats)
+    shapes = jax.eval_shape(model.init, jax.random.key(0), x)
+    assert jax.tree.map(np.shape, shapes) == jax.tree.map(np.shape, variables)
+    params = random_params(L.export_params(variables), seed=5)
+    got = jax.jit(model.apply)(L.import_params(variables, params), x)
+    plan = enn.emlp_plan(net.architecture)
+    core_stats = tuple(jnp.asarray(s) for s in enn.core.architecture.check_stats(stats))
+    expected = enn.core.architecture.standardize(
+        lambda z: enn.emlp_apply(plan, jax.tree.map(jnp.asarray, params), z), core_stats, x)
+    assert rel_diff(got, expected) < 1e-5
 
 
 def test_modules_are_hashable_and_jit_their_apply():

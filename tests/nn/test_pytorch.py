@@ -16,7 +16,7 @@ from layer_cases import (
 import emlp_sym.nn as enn
 from emlp_sym.groups import SO, SO13
 from emlp_sym.nn.core.bilinear import bilinear_apply
-from emlp_sym.nn.core.linear import dense_weight, linear_apply
+from emlp_sym.nn.core.linear import linear_apply, user_layout_weight
 from emlp_sym.reps import Scalar, V
 
 torch = pytest.importorskip("torch")
@@ -112,7 +112,7 @@ def test_linear_weight_is_the_cores_dense_weight():
     G = SO13()
     rin, rout = (Scalar + V + V.T * V)(G), (V + V.T)(G)
     layer = P.Linear(rin, rout)
-    W = dense_weight(layer.plan, jnp.asarray(layer.w.detach().numpy()))
+    W = user_layout_weight(layer.plan, jnp.asarray(layer.w.detach().numpy()))
     assert rel_diff(layer.weight().detach().numpy(), W) < TOL
 
 

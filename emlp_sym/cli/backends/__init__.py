@@ -2,7 +2,10 @@
 
 A backend builds the model in its framework's own idiom (the front in ``emlp_sym.nn.<name>``),
 takes Adam steps on the mean squared error, predicts, and moves parameters in and out as the
-core's parameter tree, so a run trained with one framework is evaluated with any other.
+core's parameter tree, so a run trained with one framework is evaluated with any other, and
+its whole training state in and out, for checkpoints. The four optax backends (flax, linen,
+haiku, equinox) share their step, loss, predict and state (``_optax.OptaxBackend``); each says
+only how its model is built, applied and split.
 All arrays crossing this interface are NumPy float32.
 
 Every JAX backend takes ``parallel=`` (an :class:`emlp_sym.cli.sharding.DataParallel`, or None
@@ -56,6 +59,17 @@ class Backend(Protocol):
 
     def import_params(self, params: dict) -> None:
         """Load a core parameter tree (saved by any framework)."""
+
+    def export_state(self) -> dict:
+        """The whole training state (parameters, the optimizer's moments and step count) as
+        named NumPy arrays, for checkpoints (:mod:`emlp_sym.cli.checkpoint`)."""
+
+    def import_state(self, state: dict) -> None:
+        """Restore :meth:`export_state`'s output exactly; ConfigError if it does not fit."""
+
+
+#: what a backend needs besides training to checkpoint and resume (see :class:`Backend`)
+STATE_METHODS = ("export_state", "import_state")
 
 
 class OneDevice:

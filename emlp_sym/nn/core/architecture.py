@@ -1,8 +1,9 @@
 """EMLP and MLP as pure descriptions every front reads: reps, plans, parameters, apply.
 
-The wiring of a model lives here once. A front (objax, Flax, Haiku, Equinox, PyTorch) builds
-its own modules from :func:`emlp_architecture` / :func:`mlp_architecture` and names their
-parameters after the core's parameter tree, so parameters travel between fronts:
+A model's architecture (its reps and widths) and plans are described here; its structure,
+parameter names and initialisers, and its wiring are :mod:`~emlp_sym.nn.core.wiring`'s,
+which every front (objax, Flax, linen, Haiku, Equinox, PyTorch) builds its own modules from.
+The parameters are named as the core's parameter tree, so they travel between fronts:
 
 * EMLP: ``{"block0": {"linear": {"w", "b"}, "bilinear": {"w"}}, ..., "readout": {"w", "b"}}``,
   each a flat vector of coefficients (see :mod:`emlp_sym.nn.core.linear`, :mod:`~.bilinear`);
@@ -17,18 +18,16 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import jax
-import jax.numpy as jnp
 import numpy as np
 
 from emlp_sym.errors import RepError
 from emlp_sym.groups.base import Group
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gated, uniform_rep
-from emlp_sym.nn.core.bilinear import BiLinearPlan, bilinear_apply, bilinear_plan, init_bilinear
-from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
-from emlp_sym.nn.core.keys import as_key, normal
+from emlp_sym.nn.core.bilinear import BiLinearPlan, bilinear_plan
+from emlp_sym.nn.core.gates import GatePlan, gate_plan
 from emlp_sym.nn.core.layer_memory import check_parameters
-from emlp_sym.nn.core.linear import LinearPlan, check_input, init_linear, linear_apply, linear_plan
+from emlp_sym.nn.core.linear import LinearPlan, check_input, linear_plan
 from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.checks import require_bound
 from emlp_sym.reps.expr import Rep
@@ -252,8 +251,7 @@ def init_linear_params(plan: LinearPlan, key) -> dict:
     >>> params["w"].shape, params["b"].shape
     ((2,), (1,))
     """
-    w, b = init_linear(plan, key)
-    return {"w": w, "b": b}
+    return wiring.init_params(wiring.linear_spec(plan), key)
 
 
 def init_emlp_block(plan: EMLPBlockPlan, key) -> dict:
@@ -265,23 +263,21 @@ def init_emlp_block(plan: EMLPBlockPlan, key) -> dict:
     >>> sorted(params), sorted(params["linear"])
     (['bilinear', 'linear'], ['b', 'w'])
     """
-    k_lin, k_bi = jax.random.split(as_key(key))
-    return {"linear": init_linear_params(plan.linear, k_lin),
-            "bilinear": {"w": init_bilinear(plan.bilinear, k_bi)}}
+    return wiring.init_params(wiring.emlp_block_spec(plan), key)
 
 
 def emlp_block_apply(plan: EMLPBlockPlan, params: dict, x):
-    """``gates(B(L x) + L x)`` with ``L`` the linear layer and ``B`` the bilinear one.
+    """``gates(B(L x) + L x)`` with ``L`` the linear layer and ``B`` the bilinear one (the
+    rule is :func:`~emlp_sym.nn.core.wiring.forward`'s).
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = emlp_block_plan(V(S(3)), V(S(3)))
+    >>> import jax.numpy as jnp
     >>> emlp_block_apply(plan, init_emlp_block(plan, 0), jnp.ones((2, 3))).shape
     (2, 3)
     """
-    lin = linear_apply(plan.linear, params["linear"]["w"], params["linear"]["b"], x)
-    preact = bilinear_apply(plan.bilinear, params["bilinear"]["w"], lin) + lin
-    return gated_nonlinearity(plan.gate, preact)
+    return wiring.apply(wiring.emlp_block_spec(plan), params, x)
 
 
 def init_emlp(plan: EMLPPlan, key) -> dict:
@@ -293,10 +289,7 @@ def init_emlp(plan: EMLPPlan, key) -> dict:
     >>> sorted(init_emlp(plan, 0))
     ['block0', 'readout']
     """
-    keys = jax.random.split(as_key(key), len(plan.blocks) + 1)
-    params = {f"block{k}": init_emlp_block(blk, keys[k]) for k, blk in enumerate(plan.blocks)}
-    params["readout"] = init_linear_params(plan.readout, keys[-1])
-    return params
+    return wiring.init_params(wiring.emlp_spec(plan), key)
 
 
 def emlp_apply(plan: EMLPPlan, params: dict, x):
@@ -305,12 +298,11 @@ def emlp_apply(plan: EMLPPlan, params: dict, x):
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = emlp_plan(emlp_architecture(V, V, S(3), ch=8, num_layers=1))
+    >>> import jax.numpy as jnp
     >>> emlp_apply(plan, init_emlp(plan, 0), jnp.ones((2, 3))).shape
     (2, 3)
     """
-    for k, blk in enumerate(plan.blocks):
-        x = emlp_block_apply(blk, params[f"block{k}"], x)
-    return linear_apply(plan.readout, params["readout"]["w"], params["readout"]["b"], x)
+    return wiring.apply(wiring.emlp_spec(plan), params, x)
 
 
 def init_mlp(architecture: MLPArchitecture, key) -> dict:
@@ -322,15 +314,7 @@ def init_mlp(architecture: MLPArchitecture, key) -> dict:
     >>> {k: v['w'].shape for k, v in params.items()}
     {'layer0': (3, 8), 'readout': (8, 3)}
     """
-    shapes = [*architecture.layers, architecture.readout]
-    keys = jax.random.split(as_key(key), len(shapes))
-    params = {}
-    for k, ((n_in, n_out), kk) in enumerate(zip(shapes, keys, strict=True)):
-        std = np.sqrt(2 / max(n_in + n_out, 1))
-        name = "readout" if k == len(shapes) - 1 else f"layer{k}"
-        params[name] = {"w": normal(kk, (n_in, n_out), std),
-                        "b": jnp.asarray(np.zeros(n_out, np.float32))}
-    return params
+    return wiring.init_params(wiring.mlp_spec(architecture), key)
 
 
 def mlp_apply(architecture: MLPArchitecture, params: dict, x):
@@ -339,14 +323,12 @@ def mlp_apply(architecture: MLPArchitecture, params: dict, x):
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> arch = mlp_architecture(V, V, S(3), ch=8, num_layers=1)
+    >>> import jax.numpy as jnp
     >>> mlp_apply(arch, init_mlp(arch, 0), jnp.ones((2, 3))).shape
     (2, 3)
     """
     check_input(x, architecture.rep_in, "MLP")
-    for k in range(len(architecture.layers)):
-        p = params[f"layer{k}"]
-        x = jax.nn.silu(x @ p["w"] + p["b"])
-    return x @ params["readout"]["w"] + params["readout"]["b"]
+    return wiring.apply(wiring.mlp_spec(architecture), params, x)
 
 
 def check_stats(ds_stats) -> tuple:

@@ -30,9 +30,10 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym._deprecated import deprecated_alias
 from emlp_sym.nn.core.keys import normal
 from emlp_sym.nn.core.layer_memory import check_layouts, check_parameters
-from emlp_sym.nn.core.linear import (
+from emlp_sym.nn.core.layout import (
     LayerPlan,
     _gather,
     check_input,
@@ -288,8 +289,9 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
     return y.reshape(*batch, plan.rep_out.size())
 
 
-def bilinear_weight(plan: BiLinearPlan, w, x):
-    """The per-example matrix ``0.1 · W(x)``, ``(N, n_out, n_in)`` in the user's layouts.
+def scaled_bilinear_matrix(plan: BiLinearPlan, w, x):
+    """The per-example matrix ``0.1 · W(x)`` (``SCALE · W(x)``), ``(N, n_out, n_in)`` in the
+    user's layouts: the layer is ``x ↦ scaled_bilinear_matrix(plan, w, x) @ x``.
 
     The slow, literal form of the layer (what the reference library computes), for
     inspection and for testing :func:`bilinear_apply` against.
@@ -297,14 +299,16 @@ def bilinear_weight(plan: BiLinearPlan, w, x):
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = bilinear_plan((V + V**0)(S(3)), (V + V**0)(S(3)))
-    >>> bilinear_weight(plan, init_bilinear(plan, 0), jnp.ones((2, 4))).shape
+    >>> scaled_bilinear_matrix(plan, init_bilinear(plan, 0), jnp.ones((2, 4))).shape
     (2, 4, 4)
     """
     return SCALE * _bilinear_matrix(plan, w, x)
 
 
 def bilinear_weights(rep_out: Rep, rep_in: Rep):
-    """The reference library's ``bilinear_weights(out_rep, in_rep)``.
+    """The reference library's ``bilinear_weights(out_rep, in_rep)`` (its argument order, and
+    its ``W(x)`` without the 0.1 scale; :func:`scaled_bilinear_matrix` is this library's view
+    of the layer, scale included).
 
     Returns:
         ``(num_weights, weight_fn)``: the number of coefficients of the bilinear layer
@@ -332,8 +336,8 @@ def bilinear_weights(rep_out: Rep, rep_in: Rep):
 
 
 def _bilinear_matrix(plan: BiLinearPlan, w, x):
-    """``W(x)`` (``(N, n_out, n_in)``, user layouts): the weight of :func:`bilinear_weight`
-    without its scale."""
+    """``W(x)`` (``(N, n_out, n_in)``, user layouts): :func:`scaled_bilinear_matrix` without
+    its scale."""
     check_input(x, plan.rep_in, "BiLinear")
     N, parts = _split_input(plan, x)
     w = jnp.asarray(w, x.dtype)
@@ -369,3 +373,8 @@ def _bilinear_matrix(plan: BiLinearPlan, w, x):
     if plan.in_gather is not None:
         W = W[:, :, np.argsort(plan.in_gather)]
     return W
+
+
+# release 0.1's name, beside bilinear_weights (another function): say "scaled" and "matrix"
+bilinear_weight = deprecated_alias(scaled_bilinear_matrix,
+                                   "emlp_sym.nn.core.bilinear.bilinear_weight")

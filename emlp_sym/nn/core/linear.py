@@ -1,10 +1,11 @@
-"""Equivariant linear and bilinear maps as pure functions of arrays and precomputed plans.
+"""The equivariant linear map as a pure function of arrays and a precomputed plan.
 
 A *plan* holds everything that depends only on the representations: the canonical
 permutations and, for each pair of tensor types, the basis of equivariant maps between them.
 Parameters are flat vectors of coefficients in those bases, so no per-step work grows with
-the square of the weight count, and any framework (objax here; Flax or PyTorch later) can
-wrap these functions by owning two arrays.
+the square of the weight count, and any framework can wrap these functions by owning two
+arrays. What the bilinear map shares with this one (type blocks, layouts, bases) is in
+:mod:`~emlp_sym.nn.core.layout`.
 
 Layout: a canonical rep is ``Σ_t m_t t`` with the ``m_t`` copies of ``t`` contiguous. The
 equivariant maps from ``m_a`` copies of type ``a`` to ``m_b`` copies of ``b`` are
@@ -13,133 +14,39 @@ equivariant maps from ``m_a`` copies of type ``a`` to ``m_b`` copies of ``b`` ar
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-from functools import cache
 from typing import NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.errors import RepError, ShapeError
+from emlp_sym._deprecated import deprecated_alias
 from emlp_sym.nn.core.keys import as_key, normal, uniform
-from emlp_sym.nn.core.layer_memory import (
-    BasisBudget,
-    check_dense_weight,
-    check_layouts,
-    check_parameters,
+from emlp_sym.nn.core.layer_memory import BasisBudget, check_dense_weight, check_parameters
+from emlp_sym.nn.core.layout import (  # noqa: F401  (importable here, as in release 0.1)
+    LayerPlan,
+    TypeBlock,
+    _concat,
+    _gather,
+    _hom_basis,
+    check_input,
+    hom_basis,
+    join_blocks,
+    split_blocks,
+    type_blocks,
 )
 from emlp_sym.nn.core.permute import permute_last
 from emlp_sym.nn.core.plan_cache import cached_plan
-from emlp_sym.reps.atoms import monomial_size
-from emlp_sym.reps.checks import require_bound
-from emlp_sym.reps.expr import Rep, monomial_rep
-from emlp_sym.solvers import equivariant_basis
+from emlp_sym.reps.expr import Rep
 
-
-@dataclass(frozen=True)
-class TypeBlock:
-    """``m`` copies of one monomial type of size ``s``, starting at canonical ``start``.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> block = linear_plan(V(S(3)), (V**2)(S(3))).out_blocks[0]
-    >>> block.start, block.m, block.s
-    (0, 1, 9)
-    """
-
-    mono: tuple
-    start: int
-    m: int
-    s: int
-
-
-def _blocks(rep: Rep) -> tuple[TypeBlock, ...]:
-    C = rep.canonical
-    return tuple(TypeBlock(t, C.starts[t], m, monomial_size(t)) for t, m in C.terms)
-
-
-def _gather(rep: Rep, to_canonical: bool):
-    """Indices turning a user-layout vector into canonical layout (or back); None if identity."""
-    C = rep.canonical
-    if C.is_identity:
-        return None
-    return np.argsort(C.perm) if to_canonical else np.asarray(C.perm)
-
-
-def _real(Q: np.ndarray, what: str) -> np.ndarray:
-    if np.iscomplexobj(Q):
-        if np.abs(Q.imag).max() > 1e-9:
-            raise RepError(f"{what} has a complex equivariant basis; EMLP layers are real-valued")
-        Q = Q.real
-    return Q
-
-
-def hom_basis(a: tuple, b: tuple, G) -> np.ndarray:
-    """Basis of equivariant maps from type ``a`` to type ``b``: shape ``(r, s_b, s_a)``.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> rep = V(S(3))
-    >>> hom_basis(rep.canonical.terms[0][0], rep.canonical.terms[0][0], S(3)).shape
-    (2, 3, 3)
-    """
-    return _hom_basis(a, b, G)
-
-
-@cache
-def _hom_basis(a, b, G):
-    rep = monomial_rep(a, G) >> monomial_rep(b, G)
-    if rep.G is None:
-        rep = rep(G)
-    Q = _real(np.asarray(equivariant_basis(rep)), str(rep))
-    sa, sb = monomial_size(a), monomial_size(b)
-    return np.ascontiguousarray(Q.T.reshape(-1, sb, sa))
-
-
-def _check_bound(rep, name):
-    require_bound(rep, name)
-
-
-def type_blocks(rep_in: Rep, rep_out: Rep):
-    """Validate a layer's reps; return their group and canonical type blocks.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> group, in_blocks, out_blocks = type_blocks(V(S(3)), V(S(3)))
-    >>> print(group, len(in_blocks), len(out_blocks))
-    S(3) 1 1
-    """
-    _check_bound(rep_in, "rep_in")
-    _check_bound(rep_out, "rep_out")
-    if rep_in.G != rep_out.G:
-        raise RepError(f"rep_in is a rep of {rep_in.G} but rep_out of {rep_out.G}")
-    check_layouts(rep_in, rep_out)  # ResourceError before an n-sized layout is built
-    return rep_in.G, _blocks(rep_in), _blocks(rep_out)
+__all__ = ["WeightTerm", "BiasTerm", "LinearPlan", "linear_plan", "init_linear", "linear_apply",
+           "canonical_layout_weight", "canonical_layout_bias", "user_layout_weight",
+           "check_input", "split_blocks", "join_blocks", "type_blocks", "hom_basis",
+           "LayerPlan", "TypeBlock"]
 
 
 # ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class LayerPlan:
-    """What every layer between two reps knows: the reps, their canonical type blocks, and
-    the gathers between user and canonical layouts (None where the layout is canonical).
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> plan = linear_plan(V(S(3)), (2 * V)(S(3)))
-    >>> isinstance(plan, LayerPlan), plan.out_gather is None
-    (True, True)
-    """
-
-    rep_in: Rep
-    rep_out: Rep
-    in_blocks: tuple
-    out_blocks: tuple
-    in_gather: np.ndarray | None
-    out_gather: np.ndarray | None
-
-
 class WeightTerm(NamedTuple):
     """The maps from input block ``i`` (type a) to output block ``j`` (type b): coefficients
     ``w[offset : offset + r·m_b·m_a]``, read as ``(r, m_b, m_a)``, against ``basis``.
@@ -279,26 +186,26 @@ def _dense_matrix(plan: LinearPlan, w, out_idx, in_idx) -> jnp.ndarray:
     return _concat(rows, 0, (0, width), dtype)
 
 
-def linear_weight(plan: LinearPlan, w) -> jnp.ndarray:
+def canonical_layout_weight(plan: LinearPlan, w) -> jnp.ndarray:
     """The dense weight matrix in *canonical* layout, ``(n_out, n_in)``, from coefficients.
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = linear_plan(V(S(3)), V(S(3)))
-    >>> W = linear_weight(plan, jnp.array([1.0, 0.0]))
+    >>> W = canonical_layout_weight(plan, jnp.array([1.0, 0.0]))
     >>> W.shape, bool(jnp.allclose(W, W[0, 0] * jnp.eye(3)))
     ((3, 3), True)
     """
     return _dense_matrix(plan, w, range(len(plan.out_blocks)), range(len(plan.in_blocks)))
 
 
-def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
+def canonical_layout_bias(plan: LinearPlan, b) -> jnp.ndarray:
     """The bias vector in canonical layout.
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = linear_plan(V(S(3)), V(S(3)))
-    >>> b = linear_bias(plan, jnp.array([2.0]))
+    >>> b = canonical_layout_bias(plan, jnp.array([2.0]))
     >>> b.shape, bool(jnp.all(b == b[0]))
     ((3,), True)
     """
@@ -312,56 +219,6 @@ def linear_bias(plan: LinearPlan, b) -> jnp.ndarray:
         else:
             pieces.append(jnp.zeros(bo.m * bo.s, b.dtype))
     return jnp.concatenate(pieces) if pieces else jnp.zeros(0, b.dtype)
-
-
-def check_input(x, rep: Rep, layer: str):
-    """Raise :class:`~emlp_sym.errors.ShapeError` unless ``x``'s last axis is ``rep.size()``.
-
-    >>> import numpy as np
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> check_input(np.ones((2, 4)), V(S(3)), "Linear")
-    Traceback (most recent call last):
-    ...
-    emlp_sym.errors.ShapeError: Linear expects inputs of rep V (last dimension 3), got shape (2, 4)
-    """
-    if x.ndim < 1 or x.shape[-1] != rep.size():
-        raise ShapeError(
-            f"{layer} expects inputs of rep {rep} (last dimension {rep.size()}), "
-            f"got shape {tuple(x.shape)}"
-        )
-
-
-def split_blocks(plan: LayerPlan, x):
-    """``x`` of shape ``(..., n_in)`` in canonical layout, cut into one ``(N, m·s)`` array per
-    input type block; also returns ``N``, the number of examples.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> plan = linear_plan((V + V**2)(S(3)), V(S(3)))
-    >>> N, pieces = split_blocks(plan, jnp.ones((5, 12)))
-    >>> [p.shape for p in pieces], N
-    ([(5, 3), (5, 9)], 5)
-    """
-    N = math.prod(x.shape[:-1])  # not reshape(-1, ...): inputs of size 0 are allowed
-    xc = permute_last(x, plan.in_gather).reshape(N, x.shape[-1])
-    # lax.split, not slices: its gradient is one concatenation, where XLA would pad every
-    # slice's gradient to full width and add them up
-    return N, jax.lax.split(xc, [blk.m * blk.s for blk in plan.in_blocks], axis=1)
-
-
-def join_blocks(plan: LayerPlan, pieces, N: int, dtype):
-    """The outputs' counterpart: ``pieces[j]`` (``(N, m·s)``, or None for zeros) per output
-    block, concatenated in canonical layout, ``(N, n_out)``.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> plan = linear_plan(V(S(3)), V(S(3)))
-    >>> join_blocks(plan, [None], 2, jnp.float32).shape
-    (2, 3)
-    """
-    return _concat([v if v is not None else jnp.zeros((N, bo.m * bo.s), dtype)
-                    for v, bo in zip(pieces, plan.out_blocks, strict=True)], 1, (N, 0), dtype)
 
 
 def linear_apply(plan: LinearPlan, w, b, x):
@@ -430,28 +287,28 @@ def linear_apply(plan: LinearPlan, w, b, x):
                 phi = parts[i] @ C.transpose(2, 1, 0).reshape(bi.m, bo.m * len(B))
                 add(j, (phi.reshape(N * bo.m, len(B)) @ B).reshape(N, bo.m * bo.s))
 
-    yc = join_blocks(plan, y, N, dtype) + linear_bias(plan, b.astype(dtype))
+    yc = join_blocks(plan, y, N, dtype) + canonical_layout_bias(plan, b.astype(dtype))
     return permute_last(yc, plan.out_gather).reshape(*x.shape[:-1], plan.rep_out.size())
 
 
-def _concat(arrays, axis, empty_shape=None, dtype=None):
-    if not arrays:
-        return jnp.zeros(empty_shape, dtype)
-    return arrays[0] if len(arrays) == 1 else jnp.concatenate(arrays, axis=axis)
-
-
-def dense_weight(plan: LinearPlan, w) -> jnp.ndarray:
+def user_layout_weight(plan: LinearPlan, w) -> jnp.ndarray:
     """The weight matrix in the *user's* layouts (for inspection and tests).
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = linear_plan((V + V**0)(S(3)), V(S(3)))
-    >>> dense_weight(plan, init_linear(plan, 0)[0]).shape
+    >>> user_layout_weight(plan, init_linear(plan, 0)[0]).shape
     (3, 4)
     """
-    W = linear_weight(plan, w)
+    W = canonical_layout_weight(plan, w)
     if plan.out_gather is not None:
         W = W[plan.out_gather]
     if plan.in_gather is not None:
         W = W[:, np.argsort(plan.in_gather)]
     return W
+
+
+# the names of release 0.1: "linear" and "dense" did not say which layout
+linear_weight = deprecated_alias(canonical_layout_weight, "emlp_sym.nn.core.linear.linear_weight")
+linear_bias = deprecated_alias(canonical_layout_bias, "emlp_sym.nn.core.linear.linear_bias")
+dense_weight = deprecated_alias(user_layout_weight, "emlp_sym.nn.core.linear.dense_weight")

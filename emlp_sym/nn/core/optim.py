@@ -27,7 +27,7 @@ import jax
 import jax.numpy as jnp
 
 from emlp_sym.nn.core.architecture import EMLPPlan, MLPArchitecture
-from emlp_sym.nn.core.linear import LinearPlan, linear_bias, linear_weight
+from emlp_sym.nn.core.linear import LinearPlan, canonical_layout_bias, canonical_layout_weight
 from emlp_sym.resources import check_memory
 
 __all__ = ["DenseView", "WeightSpace", "check_dense_memory", "dense_view", "in_weight_space",
@@ -83,8 +83,8 @@ def dense_view(plan: LinearPlan) -> DenseView:
     >>> view.lift_w(w).shape, bool(jnp.allclose(view.lower_w(view.lift_w(w)), w))
     ((3, 3), True)
     """
-    lift_w = lambda w: linear_weight(plan, jnp.asarray(w, jnp.float32))
-    lift_b = lambda b: linear_bias(plan, jnp.asarray(b, jnp.float32))
+    lift_w = lambda w: canonical_layout_weight(plan, jnp.asarray(w, jnp.float32))
+    lift_b = lambda b: canonical_layout_bias(plan, jnp.asarray(b, jnp.float32))
     return DenseView(lift_w, _adjoint(lift_w, plan.num_weights), lift_b,
                      _adjoint(lift_b, plan.num_biases))
 

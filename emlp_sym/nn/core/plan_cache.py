@@ -12,8 +12,10 @@ import functools
 from typing import NamedTuple
 
 from emlp_sym.reps.expr import Rep
+from emlp_sym.solvers import clear_caches as clear_solver_caches
 
 _caches: list[dict] = []
+_other_caches: list = []  # functools caches registered by on_clear (the bases per type pair)
 
 
 class CacheInfo(NamedTuple):
@@ -63,15 +65,28 @@ def cached_plan(make):
     return cached
 
 
+def on_clear(cached):
+    """Register a ``functools.cache``'d function for :func:`clear_caches` to empty (so the
+    modules holding such caches import this one, not the other way round); returns it.
+
+    >>> import functools
+    >>> square = on_clear(functools.cache(lambda n: n * n))
+    >>> square(3), square.cache_info().currsize
+    (9, 1)
+    >>> clear_caches(); square.cache_info().currsize
+    0
+    """
+    _other_caches.append(cached)
+    return cached
+
+
 def clear_caches() -> None:
     """Forget every plan and basis: the next model is built cold.
 
     >>> clear_caches()
     """
-    from emlp_sym.nn.core.linear import _hom_basis
-    from emlp_sym.solvers import clear_caches as clear_solver_caches
-
     for cache in _caches:
         cache.clear()
-    _hom_basis.cache_clear()
+    for cached in _other_caches:
+        cached.cache_clear()
     clear_solver_caches()

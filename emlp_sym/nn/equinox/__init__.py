@@ -29,6 +29,7 @@ every call, so no rep is held bare.
 from emlp_sym.nn.equinox._layers import EMLP as EMLP
 from emlp_sym.nn.equinox._layers import MLP as MLP
 from emlp_sym.nn.equinox._layers import BiLinear as BiLinear
+from emlp_sym.nn.equinox._layers import Dense as Dense
 from emlp_sym.nn.equinox._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.equinox._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.equinox._layers import Linear as Linear
@@ -44,6 +45,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

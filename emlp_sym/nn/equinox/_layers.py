@@ -15,16 +15,17 @@ from emlp_sym.nn._optional import require
 from emlp_sym.nn.core import architecture as arch
 from emlp_sym.nn.core import bilinear as bl
 from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
-from emlp_sym.nn.core.keys import as_key
-from emlp_sym.nn.core.params import check_params, map_params
+from emlp_sym.nn.core.params import check_params
 from emlp_sym.reps.expr import Rep
 
 eqx = require("equinox", extra="equinox", front="equinox")
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "Static", "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "Static", "uniform_rep", "gated", "gate_indices", "export_params",
+           "import_params"]
 
 
 class Static:
@@ -45,6 +46,34 @@ class Static:
 
     def __repr__(self):
         return f"Static({type(self.value).__name__})"
+
+
+def _hold_params(module, spec: wiring.ModuleSpec, key) -> None:
+    """Each parameter of the core's ``spec`` as the array field of its name, drawn with its
+    initialiser from ``key`` split as the core splits it (so equal to ``init_params``)."""
+    keys = wiring.part_keys(spec, key)
+    for p in spec.params:
+        setattr(module, p.name, p.init(keys.get(p.name), p.shape))
+
+
+def _parts(spec: wiring.ModuleSpec, key) -> dict:
+    """This front's module for each child of the core's ``spec``, by name, with its key."""
+    keys = wiring.part_keys(spec, key)
+    return {name: _CLASSES[part.kind](*part.args, key=keys[name]) if part.has_params
+            else _CLASSES[part.kind](*part.args) for name, part in spec.children}
+
+
+class _Composite(eqx.Module):
+    """A model whose parts are wired by the core's forward; ``_part(name)`` finds one."""
+
+    spec: Static = eqx.field(static=True, repr=False)
+
+    def _part(self, name: str):
+        return getattr(self, name)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
+        return wiring.forward(self.spec.value, lambda name, h: self._part(name)(h), x)
 
 
 class _RepsFromPlan:
@@ -78,7 +107,7 @@ class Linear(_RepsFromPlan, eqx.Module):
     def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
         """``rep_in``, ``rep_out``: reps bound to one group; ``key``: a JAX key or int seed."""
         self.plan = ln.linear_plan(rep_in, rep_out)
-        self.w, self.b = ln.init_linear(self.plan, key)
+        _hold_params(self, wiring.linear_spec(self.plan), key)
 
     def __call__(self, x, *, key=None):
         """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
@@ -86,7 +115,7 @@ class Linear(_RepsFromPlan, eqx.Module):
 
     def weight(self):
         """The dense weight matrix ``(n_out, n_in)`` in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w)
+        return ln.user_layout_weight(self.plan, self.w)
 
 
 class BiLinear(_RepsFromPlan, eqx.Module):
@@ -106,7 +135,7 @@ class BiLinear(_RepsFromPlan, eqx.Module):
     def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
         """``rep_in``, ``rep_out``: reps bound to one group; ``key``: a JAX key or int seed."""
         self.plan = bl.bilinear_plan(rep_in, rep_out)
-        self.w = bl.init_bilinear(self.plan, key)
+        _hold_params(self, wiring.bilinear_spec(self.plan), key)
 
     def __call__(self, x, *, key=None):
         """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
@@ -114,7 +143,7 @@ class BiLinear(_RepsFromPlan, eqx.Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w, x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w, x)
 
 
 class GatedNonlinearity(eqx.Module):
@@ -142,7 +171,26 @@ class GatedNonlinearity(eqx.Module):
         return self.plan.rep
 
 
-class EMLPBlock(eqx.Module):
+class Dense(eqx.Module):
+    """The MLP's dense layer ``x @ w + b`` (``w``: ``(n_in, n_out)``, the core's
+    Glorot-normal initialisation; ``b`` zero).
+
+    >>> Dense(3, 2, key=0)(jnp.ones(3)).shape
+    (2,)
+    """
+
+    w: jax.Array
+    b: jax.Array
+
+    def __init__(self, n_in: int, n_out: int, *, key):
+        _hold_params(self, wiring.dense_spec(n_in, n_out), key)
+
+    def __call__(self, x, *, key=None):
+        """``x``: ``(..., n_in)`` → ``(..., n_out)``."""
+        return wiring.dense_apply(self.w, self.b, x)
+
+
+class EMLPBlock(_Composite):
     """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity.
 
     >>> import jax, jax.numpy as jnp
@@ -159,19 +207,14 @@ class EMLPBlock(eqx.Module):
     nonlinearity: GatedNonlinearity
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, key):
-        k_lin, k_bi = jax.random.split(as_key(key))  # as the core's init_emlp_block
-        with_gates = gated(rep_out)
-        self.linear = Linear(rep_in, with_gates, key=k_lin)
-        self.bilinear = BiLinear(with_gates, with_gates, key=k_bi)
-        self.nonlinearity = GatedNonlinearity(rep_out)
-
-    def __call__(self, x, *, key=None):
-        """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
-        lin = self.linear(x)
-        return self.nonlinearity(self.bilinear(lin) + lin)
+        spec = wiring.emlp_block_spec(arch.emlp_block_plan(rep_in, rep_out))
+        self.spec = Static(spec)
+        parts = _parts(spec, key)
+        self.linear, self.bilinear = parts["linear"], parts["bilinear"]
+        self.nonlinearity = parts["nonlinearity"]
 
 
-class EMLP(eqx.Module):
+class EMLP(_Composite):
     """Equivariant MLP: ``num_layers`` :class:`EMLPBlock` s then an equivariant linear readout.
 
     ``rep_in``/``rep_out`` are reps (bound or not, or functions of the group such as
@@ -192,17 +235,14 @@ class EMLP(eqx.Module):
     readout: Linear
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *, key):
-        a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
-        keys = jax.random.split(as_key(key), len(a.blocks) + 1)  # as the core's init_emlp
-        self.blocks = tuple(EMLPBlock(rin, rout, key=k)
-                            for (rin, rout), k in zip(a.blocks, keys, strict=False))
-        self.readout = Linear(*a.readout, key=keys[-1])
+        spec = wiring.emlp_spec(arch.emlp_plan(
+            arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)))
+        self.spec = Static(spec)
+        *blocks, self.readout = _parts(spec, key).values()
+        self.blocks = tuple(blocks)
 
-    def __call__(self, x, *, key=None):
-        """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
-        for block in self.blocks:
-            x = block(x)
-        return self.readout(x)
+    def _part(self, name: str):
+        return self.readout if name == "readout" else self.blocks[int(name[len("block"):])]
 
     @property
     def rep_in(self) -> Rep:
@@ -217,12 +257,10 @@ class EMLP(eqx.Module):
         return self.rep_out.G
 
 
-class MLP(eqx.Module):
-    """The non-equivariant baseline, with the EMLP's signature: ``eqx.nn.Linear`` layers with
+class MLP(_Composite):
+    """The non-equivariant baseline, with the EMLP's signature: :class:`Dense` layers with
     Swish between them. Initial parameters are the core's ``init_mlp(architecture, key)``
-    (Glorot-normal weights, zero biases), not ``eqx.nn.Linear``'s default draw, so the same
-    key gives the same MLP in every front. ``eqx.nn.Linear`` holds ``weight`` as
-    ``(n_out, n_in)``: :func:`export_params` transposes it to the core's ``(n_in, n_out)``.
+    (Glorot-normal ``w`` of shape ``(n_in, n_out)``, zero ``b``).
 
     >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -233,28 +271,23 @@ class MLP(eqx.Module):
     """
 
     layers: tuple
-    readout: eqx.nn.Linear
+    readout: Dense
     architecture: Static = eqx.field(static=True)
 
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3, *, key):
         a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
-        params = arch.init_mlp(a, key)
-        dense = []
-        for k, (n_in, n_out) in enumerate([*a.layers, a.readout]):
-            p = params["readout" if k == len(a.layers) else f"layer{k}"]
-            lin = eqx.nn.Linear(n_in, n_out, key=jax.random.key(0))  # overwritten next line
-            dense.append(eqx.tree_at(lambda m: (m.weight, m.bias), lin, (p["w"].T, p["b"])))
-        self.layers, self.readout = tuple(dense[:-1]), dense[-1]
-        self.architecture = Static(a)
+        spec = wiring.mlp_spec(a)
+        self.spec, self.architecture = Static(spec), Static(a)
+        *layers, self.readout = _parts(spec, key).values()
+        self.layers = tuple(layers)
+
+    def _part(self, name: str):
+        return self.readout if name == "readout" else self.layers[int(name[len("layer"):])]
 
     def __call__(self, x, *, key=None):
         """``x``: ``(..., rep_in.size())`` (one example or a batch) → ``(..., rep_out.size())``."""
         ln.check_input(x, self.rep_in, "MLP")
-        batch = x.shape[:-1]
-        h = x.reshape(-1, x.shape[-1])
-        for layer in self.layers:
-            h = jax.nn.silu(jax.vmap(layer)(h))
-        return jax.vmap(self.readout)(h).reshape(*batch, self.readout.out_features)
+        return super().__call__(x)
 
     @property
     def rep_in(self) -> Rep:
@@ -305,40 +338,43 @@ class Standardize(eqx.Module):
 # Parameters as the core's tree
 
 
-def _slots(model, get=lambda m: m) -> dict:
-    """The core's tree for ``model``, each leaf ``(where, transposed)``: ``where(model)`` is the
-    array (to transpose into the core's layout when ``transposed``)."""
-    if isinstance(model, Standardize):
-        return _slots(model.model, lambda m: get(m).model)
-    if isinstance(model, Linear):
-        return {"w": (lambda m: get(m).w, False), "b": (lambda m: get(m).b, False)}
-    if isinstance(model, BiLinear):
-        return {"w": (lambda m: get(m).w, False)}
-    if isinstance(model, EMLPBlock):
-        return {"linear": _slots(model.linear, lambda m: get(m).linear),
-                "bilinear": _slots(model.bilinear, lambda m: get(m).bilinear)}
-    if isinstance(model, EMLP):
-        out = {f"block{k}": _slots(b, lambda m, k=k: get(m).blocks[k])
-               for k, b in enumerate(model.blocks)}
-        out["readout"] = _slots(model.readout, lambda m: get(m).readout)
-        return out
-    if isinstance(model, MLP):
-        def dense(where):
-            return {"w": (lambda m: where(m).weight, True), "b": (lambda m: where(m).bias, False)}
-        out = {f"layer{k}": dense(lambda m, k=k: get(m).layers[k])
-               for k in range(len(model.layers))}
-        out["readout"] = dense(lambda m: get(m).readout)
-        return out
-    raise TypeError(f"expected an emlp_sym equinox model (EMLP, MLP, a layer or Standardize), "
-                    f"got {type(model).__name__}")
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
+_LEAVES = (Linear, BiLinear, Dense)
 
 
-def _leaves(slots: dict, prefix=()):
-    for name, v in slots.items():
-        if isinstance(v, dict):
-            yield from _leaves(v, (*prefix, name))
-        else:
-            yield (*prefix, name), v
+def _inner(model):
+    """The model whose parameters form the core's tree (the one inside ``Standardize``)."""
+    while isinstance(model, Standardize):
+        model = model.model
+    if not isinstance(model, tuple(_CLASSES.values())):
+        raise TypeError(f"expected an emlp_sym equinox model (EMLP, MLP, a layer or "
+                        f"Standardize), got {type(model).__name__}")
+    return model
+
+
+def _spec(module) -> wiring.ModuleSpec:
+    if isinstance(module, Linear):
+        return wiring.linear_spec(module.plan)
+    if isinstance(module, BiLinear):
+        return wiring.bilinear_spec(module.plan)
+    if isinstance(module, Dense):
+        return wiring.dense_spec(*module.w.shape)
+    if isinstance(module, GatedNonlinearity):
+        return wiring.nonlinearity_spec(module.plan)
+    return module.spec.value
+
+
+def _paths(model) -> list[tuple[str, ...]]:
+    return [p.path for p in wiring.param_specs(_spec(_inner(model)))]
+
+
+def _at(model, path):
+    """The array at a core tree ``path`` of ``model``."""
+    m = _inner(model)
+    for name in path[:-1]:
+        m = m._part(name)
+    return getattr(m, path[-1])
 
 
 def export_params(model) -> dict:
@@ -352,8 +388,9 @@ def export_params(model) -> dict:
     >>> sorted(export_params(model)), sorted(export_params(model)["readout"])
     (['block0', 'readout'], ['b', 'w'])
     """
-    return map_params(lambda s: np.asarray(s[0](model)).T if s[1] else np.asarray(s[0](model)),
-                      _slots(model))
+    inner = _inner(model)
+    return wiring.collect(_spec(inner), inner, lambda m, name, k: m._part(name),
+                          lambda m, name: np.asarray(getattr(m, name)))
 
 
 def import_params(model, params):
@@ -370,14 +407,11 @@ def import_params(model, params):
     >>> bool((a(jnp.ones(4)) == b(jnp.ones(4))).all())
     True
     """
-    slots = list(_leaves(_slots(model)))
     check_params(export_params(model), params)
-    values = []
-    for path, (where, transposed) in slots:
+    paths, values = _paths(model), []
+    for path in paths:
         p = params
         for name in path:
             p = p[name]
-        old = where(model)
-        p = jnp.asarray(p, dtype=old.dtype)
-        values.append(p.T if transposed else p)
-    return eqx.tree_at(lambda m: [where(m) for _, (where, _t) in slots], model, values)
+        values.append(jnp.asarray(p, dtype=_at(model, path).dtype))
+    return eqx.tree_at(lambda m: [_at(m, path) for path in paths], model, values)

@@ -21,6 +21,7 @@ Modules take no ``training`` argument: none of them behaves differently in train
 from emlp_sym.nn.flax._layers import EMLP as EMLP
 from emlp_sym.nn.flax._layers import MLP as MLP
 from emlp_sym.nn.flax._layers import BiLinear as BiLinear
+from emlp_sym.nn.flax._layers import Dense as Dense
 from emlp_sym.nn.flax._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.flax._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.flax._layers import Linear as Linear
@@ -40,6 +41,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

@@ -15,16 +15,44 @@ from emlp_sym.nn._optional import require
 from emlp_sym.nn.core import architecture as arch
 from emlp_sym.nn.core import bilinear as bl
 from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
-from emlp_sym.nn.core.params import check_params
+from emlp_sym.nn.core.params import check_params, map_params
 from emlp_sym.reps.expr import Rep
 
 nnx = require("flax.nnx", extra="flax", front="flax")
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "StandardizeStats", "uniform_rep", "gated", "gate_indices", "export_params",
-           "import_params"]
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "StandardizeStats", "uniform_rep", "gated", "gate_indices",
+           "export_params", "import_params"]
+
+
+def _hold_params(module, spec: wiring.ModuleSpec, rngs: nnx.Rngs) -> None:
+    """An ``nnx.Param`` per parameter of the core's ``spec``, named as it names them, drawn
+    with its initialisers from one ``rngs.params()`` key."""
+    keys = wiring.part_keys(spec, rngs.params())
+    for p in spec.params:
+        setattr(module, p.name, nnx.Param(p.init(keys.get(p.name), p.shape)))
+
+
+def _build(spec: wiring.ModuleSpec, rngs: nnx.Rngs):
+    """This front's module for a core spec (a part of a model)."""
+    cls = _CLASSES[spec.kind]
+    return cls(*spec.args) if not spec.has_params else cls(*spec.args, rngs=rngs)
+
+
+class _Composite(nnx.Module):
+    """A model whose parts are attributes named as its core spec's children, wired by the
+    core's forward."""
+
+    def _build_parts(self, spec, rngs):
+        self.spec = nnx.static(spec)
+        for name, part in spec.children:
+            setattr(self, name, _build(part, rngs))
+
+    def __call__(self, x):
+        return wiring.forward(self.spec, lambda name, h: getattr(self, name)(h), x)
 
 
 class Linear(nnx.Module):
@@ -41,15 +69,15 @@ class Linear(nnx.Module):
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
         self.plan = nnx.static(ln.linear_plan(rep_in, rep_out))
         self.rep_in, self.rep_out = nnx.static(rep_in), nnx.static(rep_out)
-        w, b = ln.init_linear(self.plan, rngs.params())
-        self.w, self.b = nnx.Param(w), nnx.Param(b)
+        self.spec = nnx.static(wiring.linear_spec(self.plan))
+        _hold_params(self, self.spec, rngs)
 
     def __call__(self, x):
         return ln.linear_apply(self.plan, self.w[...], self.b[...], x)
 
     def weight(self):
         """The dense weight matrix in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w[...])
+        return ln.user_layout_weight(self.plan, self.w[...])
 
 
 class BiLinear(nnx.Module):
@@ -66,14 +94,15 @@ class BiLinear(nnx.Module):
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
         self.plan = nnx.static(bl.bilinear_plan(rep_in, rep_out))
         self.rep_in, self.rep_out = nnx.static(rep_in), nnx.static(rep_out)
-        self.w = nnx.Param(bl.init_bilinear(self.plan, rngs.params()))
+        self.spec = nnx.static(wiring.bilinear_spec(self.plan))
+        _hold_params(self, self.spec, rngs)
 
     def __call__(self, x):
         return bl.bilinear_apply(self.plan, self.w[...], x)
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w[...], x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w[...], x)
 
 
 class GatedNonlinearity(nnx.Module):
@@ -90,12 +119,30 @@ class GatedNonlinearity(nnx.Module):
     def __init__(self, rep: Rep):
         self.rep = nnx.static(rep)
         self.plan = nnx.static(gate_plan(rep))
+        self.spec = nnx.static(wiring.nonlinearity_spec(self.plan))
 
     def __call__(self, x):
         return gated_nonlinearity(self.plan, x)
 
 
-class EMLPBlock(nnx.Module):
+class Dense(nnx.Module):
+    """The MLP's dense layer ``x @ w + b`` (``w``: ``(n_in, n_out)``, the core's
+    Glorot-normal initialisation; ``b`` zero).
+
+    >>> from flax import nnx
+    >>> Dense(3, 2, rngs=nnx.Rngs(0))(jnp.ones((4, 3))).shape
+    (4, 2)
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, rngs: nnx.Rngs):
+        self.spec = nnx.static(wiring.dense_spec(n_in, n_out))
+        _hold_params(self, self.spec, rngs)
+
+    def __call__(self, x):
+        return wiring.dense_apply(self.w[...], self.b[...], x)
+
+
+class EMLPBlock(_Composite):
     """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
 
     >>> from emlp_sym.groups import S
@@ -107,17 +154,11 @@ class EMLPBlock(nnx.Module):
     """
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, rngs: nnx.Rngs):
-        rep_out_wgates = gated(rep_out)
-        self.linear = Linear(rep_in, rep_out_wgates, rngs=rngs)
-        self.bilinear = BiLinear(rep_out_wgates, rep_out_wgates, rngs=rngs)
-        self.nonlinearity = GatedNonlinearity(rep_out)
-
-    def __call__(self, x):
-        lin = self.linear(x)
-        return self.nonlinearity(self.bilinear(lin) + lin)
+        # linear, bilinear, nonlinearity
+        self._build_parts(wiring.emlp_block_spec(arch.emlp_block_plan(rep_in, rep_out)), rngs)
 
 
-class EMLP(nnx.Module):
+class EMLP(_Composite):
     """Equivariant MLP: ``num_layers`` EMLP blocks (``block0``, ...) then a linear ``readout``.
 
     ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation,
@@ -136,23 +177,16 @@ class EMLP(nnx.Module):
         a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
         self.architecture = nnx.static(a)
         self.G, self.rep_in, self.rep_out = (nnx.static(v) for v in (group, a.rep_in, a.rep_out))
-        for k, (rin, rout) in enumerate(a.blocks):
-            setattr(self, f"block{k}", EMLPBlock(rin, rout, rngs=rngs))
-        self.readout = Linear(*a.readout, rngs=rngs)
+        self._build_parts(wiring.emlp_spec(arch.emlp_plan(a)), rngs)
 
     @property
     def blocks(self) -> list[EMLPBlock]:
         return [getattr(self, f"block{k}") for k in range(len(self.architecture.blocks))]
 
-    def __call__(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return self.readout(x)
 
-
-class MLP(nnx.Module):
-    """The non-equivariant baseline with the same interface: ``nnx.Linear`` layers
-    (``layer0``, ..., ``readout``) with Swish between them, initialized as the core's.
+class MLP(_Composite):
+    """The non-equivariant baseline with the same interface: :class:`Dense` layers
+    (``layer0``, ..., ``readout``) with Swish between them, the core's.
 
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
@@ -167,11 +201,7 @@ class MLP(nnx.Module):
         a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
         self.architecture = nnx.static(a)
         self.G, self.rep_in, self.rep_out = (nnx.static(v) for v in (group, a.rep_in, a.rep_out))
-        # the core's init: N(0, 2 / (n_in + n_out)) weights, zero biases
-        init = nnx.initializers.variance_scaling(1.0, "fan_avg", "normal")
-        for k, (n_in, n_out) in enumerate(a.layers):
-            setattr(self, f"layer{k}", nnx.Linear(n_in, n_out, kernel_init=init, rngs=rngs))
-        self.readout = nnx.Linear(*a.readout, kernel_init=init, rngs=rngs)
+        self._build_parts(wiring.mlp_spec(a), rngs)
 
     @property
     def layers(self) -> list:
@@ -179,9 +209,7 @@ class MLP(nnx.Module):
 
     def __call__(self, x):
         ln.check_input(x, self.rep_in, "MLP")
-        for layer in self.layers:
-            x = jax.nn.silu(layer(x))
-        return self.readout(x)
+        return super().__call__(x)
 
 
 class StandardizeStats(nnx.Variable):
@@ -222,24 +250,24 @@ class Standardize(nnx.Module):
 # ---------------------------------------------------------------------------------------------
 # The core's parameter tree
 
-_MLP_NAMES = {"kernel": "w", "bias": "b"}
-_FRONT_NAMES = {v: k for k, v in _MLP_NAMES.items()}
-_LAYERS = (Linear, BiLinear, GatedNonlinearity, EMLPBlock, EMLP, MLP)
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
 
 
 def _inner(model) -> nnx.Module:
     """The model whose parameters form the core's tree (the one inside ``Standardize``)."""
     while isinstance(model, Standardize):
         model = model.model
-    if not isinstance(model, _LAYERS):
+    if not isinstance(model, tuple(_CLASSES.values())):
         raise TypeError(f"expected an emlp_sym.nn.flax model (EMLP, MLP, a layer or "
                         f"Standardize), got {type(model).__name__}")
     return model
 
 
-def _rename(tree, names):
-    return {names.get(k, k): _rename(v, names) if isinstance(v, dict) else v
-            for k, v in tree.items()}
+def _params(model) -> dict:
+    """The model's ``nnx.Param`` s as the core's tree."""
+    inner = _inner(model)
+    return wiring.collect(inner.spec, inner, lambda m, name, k: getattr(m, name), getattr)
 
 
 def export_params(model) -> dict:
@@ -252,10 +280,8 @@ def export_params(model) -> dict:
     >>> sorted(export_params(Linear(V(S(3)), V(S(3)), rngs=nnx.Rngs(0))))
     ['b', 'w']
     """
-    inner = _inner(model)
-    tree = nnx.to_pure_dict(nnx.state(inner, nnx.Param))
-    tree = jax.tree.map(np.asarray, tree)
-    return _rename(tree, _MLP_NAMES) if isinstance(inner, MLP) else tree
+    return jax.tree.map(lambda p: np.asarray(p[...]), _params(model),
+                        is_leaf=lambda v: isinstance(v, nnx.Param))
 
 
 def import_params(model, params):
@@ -271,13 +297,10 @@ def import_params(model, params):
     >>> bool(jnp.all(a.w[...] == b.w[...]))
     True
     """
-    inner = _inner(model)
-    check_params(export_params(inner), params)
-    state = nnx.state(inner, nnx.Param)
-    if isinstance(inner, MLP):
-        params = _rename(params, _FRONT_NAMES)
-    current = nnx.to_pure_dict(state)
-    nnx.replace_by_pure_dict(state, jax.tree.map(
-        lambda old, new: jnp.asarray(new, dtype=old.dtype), current, dict(params)))
-    nnx.update(inner, state)
+    check_params(export_params(model), params)
+
+    def assign(param, value):
+        param[...] = jnp.asarray(value, dtype=param[...].dtype)
+
+    map_params(assign, _params(model), params)
     return model

@@ -32,6 +32,7 @@ adds no level (the model it wraps is built before it).
 from emlp_sym.nn.haiku._layers import EMLP as EMLP
 from emlp_sym.nn.haiku._layers import MLP as MLP
 from emlp_sym.nn.haiku._layers import BiLinear as BiLinear
+from emlp_sym.nn.haiku._layers import Dense as Dense
 from emlp_sym.nn.haiku._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.haiku._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.haiku._layers import Linear as Linear
@@ -46,6 +47,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

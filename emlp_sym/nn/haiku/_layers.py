@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -17,6 +16,7 @@ from emlp_sym.nn._optional import require
 from emlp_sym.nn.core import architecture as arch
 from emlp_sym.nn.core import bilinear as bl
 from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
 from emlp_sym.nn.core.params import check_params, flatten_params
@@ -24,8 +24,8 @@ from emlp_sym.reps.expr import Rep
 
 hk = require("haiku", extra="haiku", front="haiku")
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
 
 SEP = "/~/"  # Haiku's separator between a module and its child in parameter paths
 
@@ -40,6 +40,67 @@ class _Module(hk.Module):
     # Haiku's automatic repr formats every constructor argument (reps, plans) each time a
     # module is built, which is every trace: it doubled the seed EMLP's tracing time
     AUTO_REPR = False
+
+
+def _get_params(spec: wiring.ModuleSpec) -> dict:
+    """``hk.get_parameter`` for each parameter of the core's ``spec``, named as it names
+    them, drawn from its initialisers' distributions with ``hk.next_rng_key()``."""
+    def init(p):
+        return lambda shape, dtype: p.init.sample(
+            hk.next_rng_key() if p.init.needs_key else None, shape)
+
+    return {p.name: hk.get_parameter(p.name, p.shape, jnp.float32, init=init(p))
+            for p in spec.params}
+
+
+def _parts(spec: wiring.ModuleSpec) -> dict:
+    """Child modules named as the core spec's children. Called from ``__init__`` (a method
+    of the module would add its own name scope, ``~method``, to their parameters' paths)."""
+    return {name: _CLASSES[part.kind](*part.args, name=name) for name, part in spec.children}
+
+
+class _Composite(_Module):
+    """A model whose parts (``self.parts``, from :func:`_parts`) are wired by the core's
+    forward (``self.spec``)."""
+
+    def __call__(self, x):
+        return wiring.forward(self.spec, lambda name, h: self.parts[name](h), x)
+
+
+def _inside_transform() -> bool:
+    try:
+        hk.running_init()
+    except ValueError:
+        return False
+    return True
+
+
+class _BuiltWhenCalled(type(hk.Module)):
+    """Outside ``hk.transform``, ``EMLP(...)`` / ``MLP(...)`` return a function that builds
+    the module and applies it, as the reference library's Haiku models do:
+    ``hk.transform(EMLP(rep_in, rep_out, group))``. Inside a transform they are modules."""
+
+    def __call__(cls, *args, **kwargs):
+        if _inside_transform():
+            return super().__call__(*args, **kwargs)
+        return _ModelFunction(cls, args, kwargs)
+
+
+class _ModelFunction:
+    """``x ↦ cls(*args, **kwargs)(x)``, for ``hk.transform``; the model's architecture is
+    checked (and its ``rep_in``, ``rep_out``, ``G`` set) now, not at the first trace."""
+
+    def __init__(self, cls, args, kwargs):
+        self.cls, self.args, self.kwargs = cls, args, kwargs
+        self.architecture = cls._architecture(*args, **kwargs)
+        a = self.architecture
+        self.rep_in, self.rep_out, self.G = a.rep_in, a.rep_out, a.group
+
+    def __call__(self, x):
+        return self.cls(*self.args, **self.kwargs)(x)
+
+    def __repr__(self):
+        return f"{self.cls.__name__}({self.rep_in}, {self.rep_out}, {self.G}) (built when called)"
 
 
 class Linear(_Module):
@@ -64,12 +125,8 @@ class Linear(_Module):
         self.rep_in, self.rep_out = self.plan.rep_in, self.plan.rep_out
 
     def __call__(self, x):
-        p = self.plan
-        w = hk.get_parameter("w", (p.num_weights,), jnp.float32,
-                             init=hk.initializers.RandomNormal(p.weight_std))
-        b = hk.get_parameter("b", (p.num_biases,), jnp.float32,
-                             init=hk.initializers.RandomUniform(0.0, p.bias_scale))
-        return ln.linear_apply(p, w, b, x)
+        params = _get_params(wiring.linear_spec(self.plan))
+        return ln.linear_apply(self.plan, params["w"], params["b"], x)
 
 
 class BiLinear(_Module):
@@ -92,9 +149,7 @@ class BiLinear(_Module):
         self.rep_in, self.rep_out = self.plan.rep_in, self.plan.rep_out
 
     def __call__(self, x):
-        w = hk.get_parameter("w", (self.plan.num_weights,), jnp.float32,
-                             init=hk.initializers.RandomNormal(1.0))
-        return bl.bilinear_apply(self.plan, w, x)
+        return bl.bilinear_apply(self.plan, _get_params(wiring.bilinear_spec(self.plan))["w"], x)
 
 
 class GatedNonlinearity(_Module):
@@ -117,9 +172,29 @@ class GatedNonlinearity(_Module):
         return gated_nonlinearity(self.plan, x)
 
 
-class EMLPBlock(_Module):
+class Dense(_Module):
+    """The MLP's dense layer ``x @ w + b`` (``w``: ``(n_in, n_out)``, the core's
+    Glorot-normal initialisation; ``b`` zero).
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> net = hk.without_apply_rng(hk.transform(lambda x: Dense(3, 2)(x)))
+    >>> params = net.init(jax.random.key(0), jnp.ones((1, 3)))
+    >>> {k: v.shape for k, v in params["dense"].items()}
+    {'w': (3, 2), 'b': (2,)}
+    """
+
+    def __init__(self, n_in: int, n_out: int, name: str | None = None):
+        super().__init__(name=name)
+        self.spec = wiring.dense_spec(n_in, n_out)
+
+    def __call__(self, x):
+        params = _get_params(self.spec)
+        return wiring.dense_apply(params["w"], params["b"], x)
+
+
+class EMLPBlock(_Composite):
     """G-linear map, bilinear layer with a shortcut, and gated nonlinearity; children
-    ``linear`` and ``bilinear`` (and ``gates``, without parameters).
+    ``linear`` and ``bilinear`` (and ``nonlinearity``, without parameters).
 
     >>> import haiku as hk, jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -136,20 +211,29 @@ class EMLPBlock(_Module):
         super().__init__(name=name)
         plan = arch.emlp_block_plan(rep_in, rep_out)
         self.rep_in, self.rep_out = plan.linear.rep_in, plan.gate.rep
-        with_gates = plan.linear.rep_out
-        self.linear = Linear(rep_in, with_gates, name="linear", plan=plan.linear)
-        self.bilinear = BiLinear(with_gates, with_gates, name="bilinear", plan=plan.bilinear)
-        self.nonlinearity = GatedNonlinearity(rep_out, name="gates", plan=plan.gate)
-
-    def __call__(self, x):
-        lin = self.linear(x)
-        return self.nonlinearity(self.bilinear(lin) + lin)
+        self.spec = wiring.emlp_block_spec(plan)
+        self.parts = _parts(self.spec)
+        self.linear, self.bilinear = self.parts["linear"], self.parts["bilinear"]
+        self.nonlinearity = self.parts["nonlinearity"]
 
 
-class EMLP(_Module):
+class EMLP(_Composite, metaclass=_BuiltWhenCalled):
     """Equivariant MLP: ``num_layers`` EMLP blocks (``block0``, ...) then an equivariant
     linear ``readout``. ``ch``: an int width (spread by :func:`uniform_rep`), a
     representation, or a list of them, one per hidden layer.
+
+    Outside ``hk.transform`` it returns a function that builds the module when called, so
+    the reference library's ``hk.transform(EMLP(rep_in, rep_out, group))`` works:
+
+    >>> import haiku as hk, jax, jax.numpy as jnp
+    >>> from emlp_sym.groups import SO
+    >>> from emlp_sym.reps import V, Scalar
+    >>> net = hk.without_apply_rng(hk.transform(EMLP(Scalar + V, V**2, SO(3), ch=16,
+    ...                                              num_layers=1)))
+    >>> net.apply(net.init(jax.random.key(0), jnp.ones((2, 4))), jnp.ones((2, 4))).shape
+    (2, 9)
+
+    Inside a transform it is a module:
 
     >>> import haiku as hk, jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -164,22 +248,22 @@ class EMLP(_Module):
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
                  name: str | None = None):
         super().__init__(name=name)
-        self.architecture = a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.architecture = a = self._architecture(rep_in, rep_out, group, ch, num_layers)
         self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        self.blocks = [EMLPBlock(rin, rout, name=f"block{k}")
-                       for k, (rin, rout) in enumerate(a.blocks)]
-        self.readout = Linear(*a.readout, name="readout")
+        self.spec = wiring.emlp_spec(arch.emlp_plan(a))
+        self.parts = _parts(self.spec)
+        *self.blocks, self.readout = self.parts.values()
 
-    def __call__(self, x):
-        for block in self.blocks:
-            x = block(x)
-        return self.readout(x)
+    @staticmethod
+    def _architecture(rep_in, rep_out, group, ch=384, num_layers=3, name=None):
+        return arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
 
 
-class MLP(_Module):
-    """The non-equivariant baseline with the EMLP's signature: ``hk.Linear`` layers
+class MLP(_Composite, metaclass=_BuiltWhenCalled):
+    """The non-equivariant baseline with the EMLP's signature: :class:`Dense` layers
     ``layer0``, ... (Glorot-normal ``w`` of shape ``(n_in, n_out)``, zero ``b``) with Swish
-    between them, then ``readout``.
+    between them, then ``readout``. Outside ``hk.transform``, as :class:`EMLP`, a function
+    that builds it when called.
 
     >>> import haiku as hk, jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -194,18 +278,19 @@ class MLP(_Module):
     def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
                  name: str | None = None):
         super().__init__(name=name)
-        self.architecture = a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        self.architecture = a = self._architecture(rep_in, rep_out, group, ch, num_layers)
         self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        glorot = hk.initializers.VarianceScaling(1.0, "fan_avg", "normal")
-        self.layers = [hk.Linear(n_out, w_init=glorot, name=f"layer{k}")
-                       for k, (_, n_out) in enumerate(a.layers)]
-        self.readout = hk.Linear(a.readout[1], w_init=glorot, name="readout")
+        self.spec = wiring.mlp_spec(a)
+        self.parts = _parts(self.spec)
+        *self.layers, self.readout = self.parts.values()
+
+    @staticmethod
+    def _architecture(rep_in, rep_out, group, ch=384, num_layers=3, name=None):
+        return arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
 
     def __call__(self, x):
         ln.check_input(x, self.rep_in, "MLP")
-        for layer in self.layers:
-            x = jax.nn.silu(layer(x))
-        return self.readout(x)
+        return super().__call__(x)
 
 
 class Standardize(_Module):
@@ -234,8 +319,11 @@ class Standardize(_Module):
         return arch.standardize(self.model, self.ds_stats, x)
 
 
-for _cls in (Linear, BiLinear, GatedNonlinearity, EMLPBlock, EMLP, MLP, Standardize):
+for _cls in (Linear, BiLinear, GatedNonlinearity, Dense, EMLPBlock, EMLP, MLP, Standardize):
     _cls.__repr__ = _repr  # after the class is made: Haiku's metaclass sets its own
+
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
 
 
 # ---------------------------------------------------------------------------------------------

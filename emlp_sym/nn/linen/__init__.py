@@ -3,11 +3,11 @@
 A module is a frozen dataclass whose fields are its configuration (``rep_in``, ``rep_out``,
 ``group``, ``ch``, ``num_layers``); parameters live outside it, in the ``variables`` that
 ``init`` returns and ``apply`` takes. The math is in :mod:`emlp_sym.nn.core.linear`,
-:mod:`~.bilinear` and :mod:`~.gates`, the wiring in :mod:`~.architecture`; a module only builds
+:mod:`~.bilinear` and :mod:`~.gates`, the wiring in :mod:`~.wiring`; a module only builds
 its plan from its reps (solved once, then cached by the reps) and creates parameters with the
-core's initialization. Parameters are named after the core's tree (``block0/linear/w``, ...;
-the MLP's ``nn.Dense`` layers hold ``kernel``/``bias`` for the core's ``w``/``b``), so
-:func:`export_params` / :func:`import_params` only rename those two.
+core's initialization (:mod:`~emlp_sym.nn.core.wiring` names, shapes and draws every
+parameter). Parameters are named after the core's tree (``block0/linear/w``, ...,
+``layer0/w``), so :func:`export_params` / :func:`import_params` only convert arrays.
 
 Fields must be hashable (``jax.jit(net.apply)`` hashes the module): reps and groups are; a
 list ``ch`` is stored as a tuple, and :class:`Standardize` stores its statistics as nested
@@ -29,6 +29,7 @@ tuples of floats.
 from emlp_sym.nn.linen._layers import EMLP as EMLP
 from emlp_sym.nn.linen._layers import MLP as MLP
 from emlp_sym.nn.linen._layers import BiLinear as BiLinear
+from emlp_sym.nn.linen._layers import Dense as Dense
 from emlp_sym.nn.linen._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.linen._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.linen._layers import Linear as Linear
@@ -43,6 +44,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

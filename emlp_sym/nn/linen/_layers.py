@@ -16,30 +16,31 @@ from emlp_sym.nn._optional import require
 from emlp_sym.nn.core import architecture as arch
 from emlp_sym.nn.core import bilinear as bl
 from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
-from emlp_sym.nn.core.params import check_params
+from emlp_sym.nn.core.params import check_params, map_params
 from emlp_sym.reps.expr import Rep
 
 nn = require("flax.linen", extra="flax", front="linen")
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
 
 
-def _core_init(init, plan, index=None):
-    """A linen initializer ``(key, shape) -> array`` drawing from the core's ``init(plan,
-    key)`` (component ``index`` of its result), so the distribution is the core's."""
-
-    def init_fn(key, shape):  # shape: the plan's, given to self.param for readability
-        return init(plan, key) if index is None else init(plan, key)[index]
-
-    return init_fn
+def _hold_params(module, spec: wiring.ModuleSpec) -> None:
+    """``self.param`` per parameter of the core's ``spec`` (in ``setup``), named as it names
+    them and drawn from its initialisers' distributions with the keys linen gives each."""
+    for p in spec.params:
+        setattr(module, p.name, module.param(
+            p.name, lambda key, shape, p=p: p.init.sample(key, shape), p.shape))
 
 
-# The core's MLP initialization: Glorot normal (not truncated, unlike nn.initializers'
-# glorot_normal), zero biases.
-_glorot_normal = nn.initializers.variance_scaling(1.0, "fan_avg", "normal")
+def _wire(spec: wiring.ModuleSpec, x):
+    """A composite module's body (inside ``nn.compact``): a submodule per part of the core's
+    ``spec``, named as its child, wired by the core's forward."""
+    parts = {name: _CLASSES[part.kind](*part.args, name=name) for name, part in spec.children}
+    return wiring.forward(spec, lambda name, h: parts[name](h), x)
 
 
 class Linear(nn.Module):
@@ -67,16 +68,15 @@ class Linear(nn.Module):
         super().__post_init__()
 
     def setup(self):
-        self.plan = plan = ln.linear_plan(self.rep_in, self.rep_out)
-        self.w = self.param("w", _core_init(ln.init_linear, plan, 0), (plan.num_weights,))
-        self.b = self.param("b", _core_init(ln.init_linear, plan, 1), (plan.num_biases,))
+        self.plan = ln.linear_plan(self.rep_in, self.rep_out)
+        _hold_params(self, wiring.linear_spec(self.plan))
 
     def __call__(self, x):
         return ln.linear_apply(self.plan, self.w, self.b, x)
 
     def weight(self):
         """The dense weight matrix in the user's layouts: ``net.apply(v, method="weight")``."""
-        return ln.dense_weight(self.plan, self.w)
+        return ln.user_layout_weight(self.plan, self.w)
 
 
 class BiLinear(nn.Module):
@@ -99,15 +99,15 @@ class BiLinear(nn.Module):
         super().__post_init__()
 
     def setup(self):
-        self.plan = plan = bl.bilinear_plan(self.rep_in, self.rep_out)
-        self.w = self.param("w", _core_init(bl.init_bilinear, plan), (plan.num_weights,))
+        self.plan = bl.bilinear_plan(self.rep_in, self.rep_out)
+        _hold_params(self, wiring.bilinear_spec(self.plan))
 
     def __call__(self, x):
         return bl.bilinear_apply(self.plan, self.w, x)
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``."""
-        return bl.bilinear_weight(self.plan, self.w, x)
+        return bl.scaled_bilinear_matrix(self.plan, self.w, x)
 
 
 class GatedNonlinearity(nn.Module):
@@ -131,6 +131,27 @@ class GatedNonlinearity(nn.Module):
         return gated_nonlinearity(gate_plan(self.rep), x)
 
 
+class Dense(nn.Module):
+    """The MLP's dense layer ``x @ w + b`` (``w``: ``(n_in, n_out)``, the core's
+    Glorot-normal initialisation; ``b`` zero).
+
+    >>> import jax, jax.numpy as jnp
+    >>> layer = Dense(3, 2)
+    >>> variables = layer.init(jax.random.key(0), jnp.ones((1, 3)))
+    >>> {k: v.shape for k, v in variables["params"].items()}
+    {'w': (3, 2), 'b': (2,)}
+    """
+
+    n_in: int
+    n_out: int
+
+    def setup(self):
+        _hold_params(self, wiring.dense_spec(self.n_in, self.n_out))
+
+    def __call__(self, x):
+        return wiring.dense_apply(self.w, self.b, x)
+
+
 class EMLPBlock(nn.Module):
     """G-linear map to ``gated(rep_out)``, bilinear layer with a shortcut, gated nonlinearity.
 
@@ -151,14 +172,19 @@ class EMLPBlock(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        with_gates = gated(self.rep_out)
-        lin = Linear(self.rep_in, with_gates, name="linear")(x)
-        preact = BiLinear(with_gates, with_gates, name="bilinear")(lin) + lin
-        return GatedNonlinearity(self.rep_out)(preact)
+        return _wire(wiring.emlp_block_spec(arch.emlp_block_plan(self.rep_in, self.rep_out)), x)
 
 
 def _hashable_ch(ch):
     return tuple(ch) if isinstance(ch, list) else ch
+
+
+def _bind_reps(module) -> None:
+    """Hold ``rep_in``/``rep_out`` bound to the group, as every front's models do (the
+    architecture validates them)."""
+    a = module.architecture
+    object.__setattr__(module, "rep_in", a.rep_in)
+    object.__setattr__(module, "rep_out", a.rep_out)
 
 
 class EMLP(nn.Module):
@@ -166,7 +192,8 @@ class EMLP(nn.Module):
     linear ``readout``.
 
     ``rep_in``/``rep_out`` may be unbound (``V**2``) or functions of the group, as the seed
-    passes them; ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a rep,
+    passes them (the fields then hold them bound to ``group``, also ``G``); ``ch`` is the
+    hidden width (an int, spread by :func:`uniform_rep`), a rep,
     or a sequence of them, one per hidden layer (a list is stored as a tuple).
 
     >>> import jax, jax.numpy as jnp
@@ -186,8 +213,12 @@ class EMLP(nn.Module):
 
     def __post_init__(self):
         object.__setattr__(self, "ch", _hashable_ch(self.ch))
-        _ = self.architecture  # bad reps, ch or num_layers fail here, at construction
+        _bind_reps(self)  # bad reps, ch or num_layers fail here, at construction
         super().__post_init__()
+
+    @property
+    def G(self) -> Group:
+        return self.group
 
     @property
     def architecture(self) -> arch.EMLPArchitecture:
@@ -197,15 +228,12 @@ class EMLP(nn.Module):
 
     @nn.compact
     def __call__(self, x):
-        a = self.architecture
-        for k, (rin, rout) in enumerate(a.blocks):
-            x = EMLPBlock(rin, rout, name=f"block{k}")(x)
-        return Linear(*a.readout, name="readout")(x)
+        return _wire(wiring.emlp_spec(arch.emlp_plan(self.architecture)), x)
 
 
 class MLP(nn.Module):
-    """The non-equivariant baseline with the EMLP's fields: ``nn.Dense`` layers ``layer0``,
-    ..., ``readout`` with Swish between them (Glorot-normal kernels, zero biases).
+    """The non-equivariant baseline with the EMLP's fields: :class:`Dense` layers ``layer0``,
+    ..., ``readout`` with Swish between them (Glorot-normal ``w``, zero ``b``).
 
     >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -223,8 +251,12 @@ class MLP(nn.Module):
     num_layers: int = 3
 
     def __post_init__(self):
-        _ = self.architecture
+        _bind_reps(self)
         super().__post_init__()
+
+    @property
+    def G(self) -> Group:
+        return self.group
 
     @property
     def architecture(self) -> arch.MLPArchitecture:
@@ -235,9 +267,7 @@ class MLP(nn.Module):
     def __call__(self, x):
         a = self.architecture
         ln.check_input(x, a.rep_in, "MLP")
-        for k, (_, n_out) in enumerate(a.layers):
-            x = nn.silu(nn.Dense(n_out, kernel_init=_glorot_normal, name=f"layer{k}")(x))
-        return nn.Dense(a.readout[1], kernel_init=_glorot_normal, name="readout")(x)
+        return _wire(wiring.mlp_spec(a), x)
 
 
 def _frozen(stats) -> tuple:
@@ -288,9 +318,6 @@ class Standardize(nn.Module):
 # ---------------------------------------------------------------------------------------------
 # Parameters: the core's tree <-> linen variables
 
-_TO_CORE = {"kernel": "w", "bias": "b"}
-
-
 def _params_of(variables) -> dict:
     if not hasattr(variables, "keys"):
         raise TypeError(f"expected the variables of a linen model ({{'params': ...}}), "
@@ -298,31 +325,25 @@ def _params_of(variables) -> dict:
     return variables["params"] if "params" in variables else variables
 
 
-def _core_tree(variables, leaf) -> dict:
-    """The params collection renamed as the core's tree, ``leaf`` applied to each array."""
-    def walk(tree):
-        return {_TO_CORE.get(k, k): walk(v) if hasattr(v, "keys") else leaf(v)
-                for k, v in tree.items()}
-
-    return walk(_params_of(variables))
+def _tree(tree, leaf) -> dict:
+    """The params collection (named as the core's tree) as nested dicts, ``leaf`` applied."""
+    return {k: _tree(v, leaf) if hasattr(v, "keys") else leaf(v) for k, v in tree.items()}
 
 
 def export_params(variables) -> dict:
     """The core's parameter tree (NumPy arrays) from linen ``variables`` (what ``init``
-    returns, or its ``"params"``): ``emlp_sym.nn.save_params`` writes it.
-
-    The ``nn.Dense`` layers' ``kernel``/``bias`` become ``w``/``b``; everything else is
-    already named as in the core.
+    returns, or its ``"params"``): ``emlp_sym.nn.save_params`` writes it. The parameters
+    are named as the core names them, so this only converts the arrays.
 
     >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
     >>> from emlp_sym.reps import V, Scalar
     >>> net = MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)
     >>> params = export_params(net.init(jax.random.key(0), jnp.ones((1, 4))))
-    >>> {k: v.shape for k, v in params["layer0"].items()}  # kernel/bias renamed w/b
+    >>> {k: v.shape for k, v in params["layer0"].items()}
     {'w': (4, 16), 'b': (16,)}
     """
-    return _core_tree(variables, np.asarray)
+    return _tree(_params_of(variables), np.asarray)
 
 
 def import_params(variables, params) -> dict:
@@ -331,9 +352,8 @@ def import_params(variables, params) -> dict:
     ``variables`` are the target model's: from ``net.init(...)``, or without computing them
     from ``jax.eval_shape(net.init, ...)``. ``params`` is checked against them (a clear
     ``ValueError`` names every missing, extra or misshapen entry) and the result keeps their
-    dtypes and other collections. With ``variables=None`` the tree is converted unchecked; a
-    2-D ``w`` (a dense layer) becomes ``kernel``/``bias``. Nothing is modified in place
-    (linen variables are values).
+    dtypes and other collections. With ``variables=None`` the tree is converted unchecked.
+    Nothing is modified in place (linen variables are values).
 
     >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
@@ -345,23 +365,15 @@ def import_params(variables, params) -> dict:
     True
     """
     if variables is None:
-        def convert(tree):
-            dense = "w" in tree and not hasattr(tree["w"], "keys") and np.ndim(tree["w"]) == 2
-            names = {"w": "kernel", "b": "bias"} if dense else {}
-            return {names.get(k, k): convert(v) if hasattr(v, "keys") else jnp.asarray(v)
-                    for k, v in tree.items()}
-
-        return {"params": convert(params)}
-
+        return {"params": _tree(params, jnp.asarray)}
+    like = _tree(_params_of(variables), lambda v: v)
     # shapes only (no memory): works for arrays and for jax.ShapeDtypeStruct alike
-    check_params(_core_tree(variables, lambda v: np.broadcast_to(np.zeros((), v.dtype),
-                                                                  v.shape)), params)
-
-    def walk(like, tree):
-        return {k: walk(v, tree[_TO_CORE.get(k, k)]) if hasattr(v, "keys")
-                else jnp.asarray(tree[_TO_CORE.get(k, k)], dtype=v.dtype)
-                for k, v in like.items()}
-
+    check_params(_tree(like, lambda v: np.broadcast_to(np.zeros((), v.dtype), v.shape)), params)
+    new = map_params(lambda old, value: jnp.asarray(value, dtype=old.dtype), like, params)
     rest = {k: v for k, v in variables.items() if k != "params"} if "params" in variables \
         else {}
-    return {**rest, "params": walk(_params_of(variables), params)}
+    return {**rest, "params": new}
+
+
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}

@@ -16,6 +16,7 @@ in :mod:`emlp_sym.nn.core.linear`, :mod:`~.bilinear` and :mod:`~.gates`, the wir
 from emlp_sym.nn.objax._layers import EMLP as EMLP
 from emlp_sym.nn.objax._layers import MLP as MLP
 from emlp_sym.nn.objax._layers import BiLinear as BiLinear
+from emlp_sym.nn.objax._layers import Dense as Dense
 from emlp_sym.nn.objax._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.objax._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.objax._layers import GroupAugmentation as GroupAugmentation
@@ -37,6 +38,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

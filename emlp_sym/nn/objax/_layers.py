@@ -15,6 +15,7 @@ from emlp_sym.nn.core import architecture as arch
 from emlp_sym.nn.core import augmentation as aug
 from emlp_sym.nn.core import bilinear as bl
 from emlp_sym.nn.core import linear as ln
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.gates import gate_plan, gated_nonlinearity
 from emlp_sym.nn.core.params import check_params, map_params
@@ -25,8 +26,8 @@ objax = ensure_objax()
 Module = objax.Module
 TrainVar = objax.TrainVar
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "GroupAugmentation",
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "GroupAugmentation",
            "Sequential", "uniform_rep", "gated", "gate_indices", "export_params",
            "import_params"]
 
@@ -34,6 +35,19 @@ __all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP"
 def _key():
     """The next key of objax's global generator (so ``DEFAULT_GENERATOR.seed`` applies)."""
     return objax.random.DEFAULT_GENERATOR()
+
+
+def _hold_params(module, spec: wiring.ModuleSpec) -> None:
+    """A ``TrainVar`` per parameter of the core's ``spec``, named as it names them, drawn
+    with its initialisers from one key of objax's generator."""
+    keys = wiring.part_keys(spec, _key())
+    for p in spec.params:
+        setattr(module, p.name, TrainVar(p.init(keys.get(p.name), p.shape)))
+
+
+def _build(spec: wiring.ModuleSpec):
+    """This front's module for a core spec (a part of a model)."""
+    return _CLASSES[spec.kind](*spec.args)
 
 
 class Linear(Module):
@@ -49,8 +63,8 @@ class Linear(Module):
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
         self.plan = ln.linear_plan(rep_in, rep_out)
-        w, b = ln.init_linear(self.plan, _key())
-        self.w, self.b = TrainVar(w), TrainVar(b)
+        self.spec = wiring.linear_spec(self.plan)
+        _hold_params(self, self.spec)
         self.rep_in, self.rep_out = rep_in, rep_out
 
     def __call__(self, x, training: bool = True):
@@ -58,10 +72,7 @@ class Linear(Module):
 
     def weight(self):
         """The dense weight matrix in the user's layouts."""
-        return ln.dense_weight(self.plan, self.w.value)
-
-    def _vars(self):
-        return {"w": self.w, "b": self.b}
+        return ln.user_layout_weight(self.plan, self.w.value)
 
 
 class BiLinear(Module):
@@ -77,7 +88,8 @@ class BiLinear(Module):
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
         self.plan = bl.bilinear_plan(rep_in, rep_out)
-        self.w = TrainVar(bl.init_bilinear(self.plan, _key()))
+        self.spec = wiring.bilinear_spec(self.plan)
+        _hold_params(self, self.spec)
         self.rep_in, self.rep_out = rep_in, rep_out
 
     def __call__(self, x, training: bool = True):
@@ -85,10 +97,7 @@ class BiLinear(Module):
 
     def weight(self, x):
         """The per-example matrices ``0.1 · W(x)``, ``(N, n_out, n_in)``, in the user's layouts."""
-        return bl.bilinear_weight(self.plan, self.w.value, x)
-
-    def _vars(self):
-        return {"w": self.w}
+        return bl.scaled_bilinear_matrix(self.plan, self.w.value, x)
 
 
 class GatedNonlinearity(Module):
@@ -105,12 +114,48 @@ class GatedNonlinearity(Module):
         super().__init__()
         self.rep = rep
         self.plan = gate_plan(rep)
+        self.spec = wiring.nonlinearity_spec(self.plan)
 
     def __call__(self, x, training: bool = True):
         return gated_nonlinearity(self.plan, x)
 
 
-class EMLPBlock(Module):
+class Dense(Module):
+    """The MLP's dense layer ``x @ w + b`` (``w``: ``(n_in, n_out)``, the core's Glorot-normal
+    initialisation; ``b`` zero).
+
+    >>> Dense(3, 2)(jnp.ones((4, 3))).shape
+    (4, 2)
+    """
+
+    def __init__(self, n_in: int, n_out: int):
+        super().__init__()
+        self.spec = wiring.dense_spec(n_in, n_out)
+        _hold_params(self, self.spec)
+
+    def __call__(self, x, training: bool = True):
+        return wiring.dense_apply(self.w.value, self.b.value, x)
+
+
+def _child(module, name: str, index: int):
+    """A composite module's part ``name`` (the ``index``-th of its spec's children)."""
+    return module._part(name, index)
+
+
+class _Composite(Module):
+    """A model whose parts and wiring are its core spec's."""
+
+    def _part(self, name: str, index: int):
+        return getattr(self, name)
+
+    def __call__(self, x, training: bool = True):
+        order = {name: k for k, (name, _) in enumerate(self.spec.children)}
+        return wiring.forward(
+            self.spec, lambda name, h: call_with_training(self._part(name, order[name]), h,
+                                                          training), x)
+
+
+class EMLPBlock(_Composite):
     """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
 
     >>> from emlp_sym.groups import S
@@ -122,18 +167,9 @@ class EMLPBlock(Module):
 
     def __init__(self, rep_in: Rep, rep_out: Rep):
         super().__init__()
-        rep_out_wgates = gated(rep_out)
-        self.linear = Linear(rep_in, rep_out_wgates)
-        self.bilinear = BiLinear(rep_out_wgates, rep_out_wgates)
-        self.nonlinearity = GatedNonlinearity(rep_out)
-
-    def __call__(self, x, training: bool = True):
-        lin = self.linear(x)
-        preact = self.bilinear(lin) + lin
-        return self.nonlinearity(preact)
-
-    def _vars(self):
-        return {"linear": self.linear._vars(), "bilinear": self.bilinear._vars()}
+        self.spec = wiring.emlp_block_spec(arch.emlp_block_plan(rep_in, rep_out))
+        for name, part in self.spec.children:  # linear, bilinear, nonlinearity
+            setattr(self, name, _build(part))
 
 
 class Sequential(Module):
@@ -163,7 +199,7 @@ class Sequential(Module):
         return len(self.layers)
 
 
-class EMLP(Module):
+class EMLP(_Composite):
     """Equivariant MLP: ``num_layers`` EMLP blocks then an equivariant linear readout.
 
     ``ch`` is the hidden width (an int, spread by :func:`uniform_rep`), a representation,
@@ -180,23 +216,14 @@ class EMLP(Module):
         super().__init__()
         self.architecture = a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
         self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        self.network = Sequential(*[EMLPBlock(rin, rout) for rin, rout in a.blocks],
-                                  Linear(*a.readout))
+        self.spec = wiring.emlp_spec(arch.emlp_plan(a))
+        self.network = Sequential(*[_build(part) for _, part in self.spec.children])
 
-    def __call__(self, x, training: bool = True):
-        return self.network(x, training=training)
-
-    def _vars(self):
-        *blocks, readout = self.network.layers
-        return {**{f"block{k}": b._vars() for k, b in enumerate(blocks)},
-                "readout": readout._vars()}
+    def _part(self, name: str, index: int):
+        return self.network.layers[index]
 
 
-def swish(x):
-    return jax.nn.silu(x)
-
-
-class MLP(Module):
+class MLP(_Composite):
     """The non-equivariant baseline with the same interface (Swish activations).
 
     >>> from emlp_sym.groups import S
@@ -210,20 +237,15 @@ class MLP(Module):
         super().__init__()
         self.architecture = a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
         self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        layers = []
-        for cin, cout in a.layers:
-            layers += [objax.nn.Linear(cin, cout), swish]
-        self.net = Sequential(*layers, objax.nn.Linear(*a.readout))
+        self.spec = wiring.mlp_spec(a)
+        self.layers = objax.ModuleList(_build(part) for _, part in self.spec.children)
+
+    def _part(self, name: str, index: int):
+        return self.layers[index]
 
     def __call__(self, x, training: bool = True):
         ln.check_input(x, self.rep_in, "MLP")
-        return self.net(x, training=training)
-
-    def _vars(self):
-        dense = [m for m in self.net.layers if isinstance(m, objax.nn.Linear)]
-        out = {f"layer{k}": {"w": d.w, "b": d.b} for k, d in enumerate(dense[:-1])}
-        out["readout"] = {"w": dense[-1].w, "b": dense[-1].b}
-        return out
+        return super().__call__(x, training)
 
 
 class Standardize(Module):
@@ -245,9 +267,6 @@ class Standardize(Module):
 
     def __call__(self, x, training: bool = True):
         return arch.standardize(lambda z: self.model(z, training=training), self.ds_stats, x)
-
-    def _vars(self):
-        return _vars_of(self.model)
 
 
 class GroupAugmentation(Module):
@@ -272,15 +291,20 @@ class GroupAugmentation(Module):
     def __call__(self, x, training: bool = True, gs=None):
         return self._augmented(x, training, gs=gs)
 
-    def _vars(self):
-        return _vars_of(self.model)
+
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
 
 
 def _vars_of(model) -> dict:
-    if not hasattr(model, "_vars"):
+    """The model's ``TrainVar`` s as the core's tree (through ``Standardize`` and
+    ``GroupAugmentation``)."""
+    while isinstance(model, (Standardize, GroupAugmentation)):
+        model = model.model
+    if not isinstance(getattr(model, "spec", None), wiring.ModuleSpec):
         raise TypeError(f"expected an emlp_sym objax model (EMLP, MLP, a layer or Standardize), "
                         f"got {type(model).__name__}")
-    return model._vars()
+    return wiring.collect(model.spec, model, _child, getattr)
 
 
 def export_params(model) -> dict:

@@ -23,6 +23,7 @@ torch.Size([2, 9])
 from emlp_sym.nn.pytorch._layers import EMLP as EMLP
 from emlp_sym.nn.pytorch._layers import MLP as MLP
 from emlp_sym.nn.pytorch._layers import BiLinear as BiLinear
+from emlp_sym.nn.pytorch._layers import Dense as Dense
 from emlp_sym.nn.pytorch._layers import EMLPBlock as EMLPBlock
 from emlp_sym.nn.pytorch._layers import GatedNonlinearity as GatedNonlinearity
 from emlp_sym.nn.pytorch._layers import Linear as Linear
@@ -37,6 +38,7 @@ __all__ = [
     "Linear",
     "BiLinear",
     "GatedNonlinearity",
+    "Dense",
     "EMLPBlock",
     "EMLP",
     "MLP",

@@ -15,11 +15,12 @@ import numpy as np
 
 from emlp_sym.nn._optional import require
 from emlp_sym.nn.core import architecture as arch
+from emlp_sym.nn.core import wiring
 from emlp_sym.nn.core.allocation import gate_indices, gated, uniform_rep
 from emlp_sym.nn.core.bilinear import bilinear_plan
 from emlp_sym.nn.core.gates import gate_plan
 from emlp_sym.nn.core.linear import check_input, linear_plan
-from emlp_sym.nn.core.params import check_params, flatten_params, unflatten_params
+from emlp_sym.nn.core.params import check_params, map_params
 from emlp_sym.reps.expr import Rep
 
 # The core solves bases with JAX, so XLA's thread pool lives in every process that uses this
@@ -33,8 +34,8 @@ nn = torch.nn
 
 from emlp_sym.nn.pytorch import _ops as ops  # noqa: E402  (after the check that torch is there)
 
-__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "EMLPBlock", "EMLP", "MLP", "Standardize",
-           "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
+__all__ = ["Linear", "BiLinear", "GatedNonlinearity", "Dense", "EMLPBlock", "EMLP", "MLP",
+           "Standardize", "uniform_rep", "gated", "gate_indices", "export_params", "import_params"]
 
 Generator = torch.Generator
 
@@ -53,6 +54,33 @@ def _buffers(module: nn.Module, prefix: str, arrays) -> list[str]:
     for name, a in zip(names, arrays, strict=True):
         module.register_buffer(name, torch.as_tensor(a, dtype=torch.float32), persistent=False)
     return names
+
+
+def _hold_params(module: nn.Module, spec: wiring.ModuleSpec) -> None:
+    """An ``nn.Parameter`` per parameter of the core's ``spec``, named as it names them."""
+    module.spec = spec
+    for p in spec.params:
+        setattr(module, p.name, nn.Parameter(torch.empty(p.shape)))
+
+
+def _draw_params(module: nn.Module, generator: Generator | None) -> None:
+    """Each parameter drawn from the core's initialiser, with torch's generator (the global
+    one if None): normal with standard deviation ``scale``, uniform on ``[0, scale)``, zero."""
+    with torch.no_grad():
+        for p in module.spec.params:
+            param, init = getattr(module, p.name), p.init
+            if init.distribution == "normal":
+                param.normal_(0.0, init.scale, generator=generator)
+            elif init.distribution == "uniform":
+                param.uniform_(0.0, init.scale, generator=generator)
+            else:
+                param.zero_()
+
+
+def _build(spec: wiring.ModuleSpec, generator: Generator | None):
+    """This front's module for a core spec (a part of a model)."""
+    cls = _CLASSES[spec.kind]
+    return cls(*spec.args, generator=generator) if spec.has_params else cls(*spec.args)
 
 
 def _sizes(blocks) -> list[int]:
@@ -77,8 +105,7 @@ class Linear(nn.Module):
         self.plan = plan = linear_plan(rep_in, rep_out)
         self.rep_in, self.rep_out = rep_in, rep_out
         self.n_in, self.n_out = rep_in.size(), rep_out.size()
-        self.w = nn.Parameter(torch.empty(plan.num_weights))
-        self.b = nn.Parameter(torch.empty(plan.num_biases))
+        _hold_params(self, wiring.linear_spec(plan))  # w, b
         self._bases = _buffers(self, "basis", [t.basis for t in plan.weight_terms])
         self._bias_bases = _buffers(self, "bias_basis", [t.basis for t in plan.bias_terms])
         inv = None if plan.in_gather is None else np.argsort(plan.in_gather)
@@ -87,18 +114,17 @@ class Linear(nn.Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: Generator | None = None) -> None:
-        with torch.no_grad():
-            self.w.normal_(0.0, self.plan.weight_std, generator=generator)
-            self.b.uniform_(0.0, self.plan.bias_scale, generator=generator)
+        _draw_params(self, generator)
 
     def weight(self) -> torch.Tensor:
         """The dense ``(n_out, n_in)`` weight matrix in the user's layouts."""
-        W = ops.linear_weight(self.plan, self.w, [getattr(self, n) for n in self._bases])
+        W = ops.canonical_layout_weight(self.plan, self.w, [getattr(self, n) for n in self._bases])
         return self.rows([self.cols([W])])
 
     def bias(self) -> torch.Tensor:
         """The bias vector in the user's layout."""
-        b = ops.linear_bias(self.plan, self.b, [getattr(self, n) for n in self._bias_bases])
+        bases = [getattr(self, n) for n in self._bias_bases]
+        b = ops.canonical_layout_bias(self.plan, self.b, bases)
         return self.rows([b])
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -127,7 +153,7 @@ class BiLinear(nn.Module):
         self.plan = plan = bilinear_plan(rep_in, rep_out)
         self.rep_in, self.rep_out = rep_in, rep_out
         self.n_in, self.n_out = rep_in.size(), rep_out.size()
-        self.w = nn.Parameter(torch.empty(plan.num_weights))
+        _hold_params(self, wiring.bilinear_spec(plan))  # w
         self.inputs = ops.Blocks(plan.in_gather, _sizes(plan.in_blocks))
         self.outputs = ops.Join(plan.out_gather, _sizes(plan.out_blocks))
         self.gathers = [None if p.gather is None else ops.Blocks(p.gather, [len(p.gather)])
@@ -137,8 +163,7 @@ class BiLinear(nn.Module):
         self.reset_parameters(generator)
 
     def reset_parameters(self, generator: Generator | None = None) -> None:
-        with torch.no_grad():
-            self.w.normal_(generator=generator)
+        _draw_params(self, generator)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``x``: ``(..., rep_in.size())`` → ``(..., rep_out.size())``."""
@@ -170,6 +195,7 @@ class GatedNonlinearity(nn.Module):
     def __init__(self, rep: Rep):
         super().__init__()
         self.rep, self.plan = rep, gate_plan(rep)
+        self.spec = wiring.nonlinearity_spec(self.plan)
         self.inputs = ops.gate_blocks(self.plan)
         self.outputs = ops.Join(self.plan.to_user, [s.m * s.s for s in self.plan.segments])
 
@@ -189,6 +215,32 @@ class GatedNonlinearity(nn.Module):
         return f"gated({self.rep}) → {self.rep}"
 
 
+class Dense(nn.Module):
+    """The MLP's dense layer ``x @ w + b``: ``w`` of shape ``(n_in, n_out)`` (the core's
+    layout and Glorot-normal initialisation), ``b`` zero.
+
+    >>> import torch
+    >>> layer = Dense(3, 2)
+    >>> layer(torch.ones(4, 3)).shape, layer.w.shape
+    (torch.Size([4, 2]), torch.Size([3, 2]))
+    """
+
+    def __init__(self, n_in: int, n_out: int, *, generator: Generator | None = None):
+        super().__init__()
+        _hold_params(self, wiring.dense_spec(n_in, n_out))  # w, b
+        self.reset_parameters(generator)
+
+    def reset_parameters(self, generator: Generator | None = None) -> None:
+        _draw_params(self, generator)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        # F.linear of wᵀ: one addmm on w as it is stored, as nn.Linear does on its weight
+        return nn.functional.linear(x, self.w.t(), self.b)
+
+    def extra_repr(self) -> str:
+        return f"{self.w.shape[0]} → {self.w.shape[1]}"
+
+
 class EMLPBlock(nn.Module):
     """G-linear map, bilinear layer with a shortcut, and gated nonlinearity.
 
@@ -203,14 +255,12 @@ class EMLPBlock(nn.Module):
 
     def __init__(self, rep_in: Rep, rep_out: Rep, *, generator: Generator | None = None):
         super().__init__()
-        with_gates = gated(rep_out)
-        self.linear = Linear(rep_in, with_gates, generator=generator)
-        self.bilinear = BiLinear(with_gates, with_gates, generator=generator)
-        self.nonlinearity = GatedNonlinearity(rep_out)
+        self.spec = wiring.emlp_block_spec(arch.emlp_block_plan(rep_in, rep_out))
+        for name, part in self.spec.children:  # linear, bilinear, nonlinearity
+            setattr(self, name, _build(part, generator))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        lin = self.linear(x)
-        return self.nonlinearity(self.bilinear(lin) + lin)
+        return wiring.forward(self.spec, lambda name, h: getattr(self, name)(h), x)
 
 
 class EMLP(nn.Sequential):
@@ -233,16 +283,19 @@ class EMLP(nn.Sequential):
     def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
                  generator: Generator | None = None):
         a = arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
-        layers = OrderedDict((f"block{k}", EMLPBlock(rin, rout, generator=generator))
-                             for k, (rin, rout) in enumerate(a.blocks))
-        layers["readout"] = Linear(*a.readout, generator=generator)
-        super().__init__(layers)
+        spec = wiring.emlp_spec(arch.emlp_plan(a))
+        # nn.Sequential runs the parts in order: the core's EMLP rule (wiring.forward)
+        super().__init__(OrderedDict((name, _build(part, generator))
+                                     for name, part in spec.children))
         self.architecture, self.G, self.rep_in, self.rep_out = a, group, a.rep_in, a.rep_out
+        self.spec = spec
 
 
 class MLP(nn.Sequential):
-    """The non-equivariant baseline with the EMLP's signature: ``torch.nn.Linear`` layers
-    ``layer0``, ``layer1``, ... each followed by Swish (``act0``, ...), then ``readout``.
+    """The non-equivariant baseline with the EMLP's signature: :class:`Dense` layers
+    ``layer0``, ``layer1``, ... each followed by Swish (``act0``, ...), then ``readout``;
+    Glorot-normal ``w`` and zero ``b``, as every front's MLP (from ``generator``, or torch's
+    global generator).
 
     >>> import torch
     >>> from emlp_sym.groups import SO
@@ -255,19 +308,16 @@ class MLP(nn.Sequential):
     def __init__(self, rep_in, rep_out, group, ch=384, num_layers: int = 3, *,
                  generator: Generator | None = None):
         a = arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+        spec = wiring.mlp_spec(a)
+        # nn.Sequential with Swish after each hidden layer: the core's MLP rule (wiring.forward)
         layers = OrderedDict()
-        for k, (n_in, n_out) in enumerate(a.layers):
-            layers[f"layer{k}"], layers[f"act{k}"] = nn.Linear(n_in, n_out), nn.SiLU()
-        layers["readout"] = nn.Linear(*a.readout)
+        *hidden, (readout, last) = spec.children
+        for k, (name, part) in enumerate(hidden):
+            layers[name], layers[f"act{k}"] = _build(part, generator), nn.SiLU()
+        layers[readout] = _build(last, generator)
         super().__init__(layers)
         self.architecture, self.G, self.rep_in, self.rep_out = a, group, a.rep_in, a.rep_out
-        if generator is not None:  # nn.Linear's own initialization, drawn from the generator
-            with torch.no_grad():
-                for layer in self:
-                    if isinstance(layer, nn.Linear):
-                        bound = 1 / math.sqrt(layer.in_features) if layer.in_features else 0.0
-                        layer.weight.uniform_(-bound, bound, generator=generator)
-                        layer.bias.uniform_(-bound, bound, generator=generator)
+        self.spec = spec
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         _check(x, self.architecture.widths[0], self.rep_in, "MLP")
@@ -306,22 +356,19 @@ class Standardize(nn.Module):
 
 
 # ---------------------------------------------------------------------------------------------
-# The core's parameter tree: the modules' own parameter names, except the MLP's nn.Linear,
-# whose ``weight`` is ``(n_out, n_in)`` (the tree's ``w`` is its transpose) and ``bias`` is b.
+# The core's parameter tree: the modules' own parameters, named and shaped as the core's
 
-_MODELS = (Linear, BiLinear, EMLPBlock, EMLP, MLP)
-_TORCH_NAMES = {"weight": "w", "bias": "b"}
+_CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonlinearity,
+            "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
 
 
-def _leaves(obj):
-    """``(path in the core tree, parameter, transposed?)`` for every parameter of ``obj``."""
+def _params(obj) -> dict:
+    """The model's ``nn.Parameter`` s as the core's tree."""
     model = obj.model if isinstance(obj, Standardize) else obj
-    if not isinstance(model, _MODELS):
+    if not isinstance(model, tuple(_CLASSES.values())):
         raise TypeError(f"expected an emlp_sym PyTorch model (EMLP, MLP, a layer or "
                         f"Standardize), got {type(obj).__name__}")
-    for name, p in model.named_parameters():
-        *parents, leaf = name.split(".")
-        yield "/".join([*parents, _TORCH_NAMES.get(leaf, leaf)]), p, leaf == "weight"
+    return wiring.collect(model.spec, model, lambda m, name, k: getattr(m, name), getattr)
 
 
 def export_params(obj) -> dict:
@@ -335,11 +382,7 @@ def export_params(obj) -> dict:
     >>> {k: v.shape for k, v in params.items()}
     {'w': (1,), 'b': (0,)}
     """
-    flat = {}
-    for path, p, transposed in _leaves(obj):
-        a = p.detach().cpu().numpy()
-        flat[path] = np.ascontiguousarray(a.T) if transposed else a.copy()
-    return unflatten_params(flat)
+    return map_params(lambda p: p.detach().cpu().numpy().copy(), _params(obj))
 
 
 def import_params(obj, params):
@@ -355,9 +398,7 @@ def import_params(obj, params):
     True
     """
     check_params(export_params(obj), params)
-    flat = flatten_params(params)
     with torch.no_grad():
-        for path, p, transposed in _leaves(obj):
-            a = np.asarray(flat[path])
-            p.copy_(torch.as_tensor(a.T if transposed else a, dtype=p.dtype))
+        map_params(lambda p, value: p.copy_(torch.as_tensor(np.array(value), dtype=p.dtype)),
+                   _params(obj), params)
     return obj

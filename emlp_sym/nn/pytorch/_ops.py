@@ -205,14 +205,14 @@ class _Weight(_WeightFn):
         return _weight(ctx.plan, dw, ctx.saved_tensors)
 
 
-def linear_weight(plan, w: torch.Tensor, bases) -> torch.Tensor:
+def canonical_layout_weight(plan, w: torch.Tensor, bases) -> torch.Tensor:
     """The dense ``(n_out, n_in)`` weight in canonical layout: block ``(j, i)`` is
     ``Σ_k C_k ⊗ B_k`` with ``C`` the term's coefficients (``(r, m_b, m_a)``) and ``B`` its
     basis (``bases[t]``, ``(r, s_b, s_a)``); zero where no equivariant map exists."""
     return (_WeightFn if torch.compiler.is_compiling() else _Weight).apply(plan, w, *bases)
 
 
-def linear_bias(plan, b: torch.Tensor, bases) -> torch.Tensor:
+def canonical_layout_bias(plan, b: torch.Tensor, bases) -> torch.Tensor:
     """The bias in canonical layout: output block ``j`` gets ``c Qᵀ`` with ``c`` its
     ``(m_b, r)`` coefficients and ``Q`` (``bases[t]``, ``(s_b, r)``) its fixed vectors."""
     pieces = {}
