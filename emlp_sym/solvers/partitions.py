@@ -32,7 +32,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from emlp_sym.errors import ResourceError
+from emlp_sym.errors import ConfigError, RepError, ResourceError
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -107,7 +107,7 @@ def partition_diagrams(k: int, l: int) -> tuple[PartitionDiagram, ...]:
     ['{i₀ o₀}', '{i₀} {o₀}']
     """
     if min(k, l) < 0:
-        raise ValueError(f"tensor orders must be non-negative, got k={k}, l={l}")
+        raise RepError(f"tensor orders must be non-negative, got k={k}, l={l}")
     if k + l > 10:
         raise ResourceError(f"V^{k} → V^{l} has Bell({k + l}) > 10⁵ partition diagrams; "
                             "use tensors of lower order")
@@ -144,14 +144,14 @@ def diagram_matrix(diagram: PartitionDiagram, n: int, normalise: str = "sum") ->
 
 
 def check_normalise(normalise: str) -> str:
-    """``normalise`` if it is ``"sum"`` or ``"mean"``; else a one-line ``ValueError``.
+    """``normalise`` if it is ``"sum"`` or ``"mean"``; else a one-line ``ConfigError``.
 
     >>> check_normalise("avg")
     Traceback (most recent call last):
     ...
-    ValueError: normalise must be 'sum' or 'mean' (how pooled diagrams scale with n), got 'avg'
+    emlp_sym.errors.ConfigError: normalise must be 'sum' or 'mean' (how pooled ...), got 'avg'
     """
     if normalise not in ("sum", "mean"):
-        raise ValueError("normalise must be 'sum' or 'mean' (how pooled diagrams scale with n), "
+        raise ConfigError("normalise must be 'sum' or 'mean' (how pooled diagrams scale with n), "
                          f"got {normalise!r}")
     return normalise
