@@ -69,19 +69,20 @@ from emlp_sym.solvers.partitions import (
 )
 
 PATHS = ("auto", "diagrams", "dense")
-#: the cost rule keeps a block dense only if its S(n) part has at most this many entries: past
-#: that, the dense product's long float32 sums (n^k terms) lose digits that pooling keeps
-DENSE_MAX_ENTRIES = 4096
+#: The cost rule keeps a block dense only if the part of its matrix on the permuted axes has
+#: at most this many entries: past that, the dense product's long float32 sums (a term per
+#: input coordinate) lose digits that pooling keeps.
+DENSE_MAX_ENTRIES: int = 4096
 
 
 class BlockAxes(NamedTuple):
     """A type's tensor axes split by factor: ``perm`` orders them (other factor's axes, then
-    the S(n) axes), ``other`` is the monomial of the other factor's atoms, ``k`` the S(n)
-    order, ``shape`` the axes' sizes in the type's own order."""
+    the S(n) axes), ``other`` is the monomial of the other factor's atoms, ``order`` the
+    number of S(n) axes, ``shape`` the axes' sizes in the type's own order."""
 
     perm: tuple[int, ...]
     other: tuple
-    k: int
+    order: int
     shape: tuple[int, ...]
 
 
@@ -209,12 +210,12 @@ def diagram_linear_plan(rep_in: Rep, rep_out: Rep, normalise: str = "mean",
             P = _other_basis(ax_in[i], ax_out[j], other)
             if not len(P):
                 continue  # the other factor has no maps between these types
-            ds = partition_diagrams(ax_in[i].k, ax_out[j].k)
+            ds = partition_diagrams(ax_in[i].order, ax_out[j].order)
             r, s_a, s_b = len(P), P.shape[2], P.shape[1]
             dense = bi.m * bo.m * bi.s * bo.s
-            fast = (r * s_a * s_b * bi.m * n ** ax_in[i].k  # the other factor first
+            fast = (r * s_a * s_b * bi.m * n ** ax_in[i].order  # the other factor first
                     + diagram_cost(ds, bi.m * r, bo.m, n) * s_b)
-            small = n ** (ax_in[i].k + ax_out[j].k) <= DENSE_MAX_ENTRIES
+            small = n ** (ax_in[i].order + ax_out[j].order) <= DENSE_MAX_ENTRIES
             choice = path if path != "auto" else (
                 "dense" if small and dense < fast else "diagrams")
             if choice == "dense":
@@ -229,7 +230,7 @@ def diagram_linear_plan(rep_in: Rep, rep_out: Rep, normalise: str = "mean",
     for j, bo in enumerate(outs):
         if ax_out[j].other:
             continue  # no invariant vectors in a non-trivial rep of the other factor's here
-        ds = partition_diagrams(0, ax_out[j].k)
+        ds = partition_diagrams(0, ax_out[j].order)
         bias_terms.append(DiagramBiasTerm(j, boff, ds))
         boff += len(ds) * bo.m
     check_parameters("Linear", off + boff, rep_in, rep_out)
@@ -268,7 +269,7 @@ def _to_factor_order(x, axes: BlockAxes, n: int):
     """``(N, m, type axes…)`` → ``(N, m, s_other, n^k)``."""
     N, m = x.shape[0], x.shape[1]
     x = x.reshape((N, m) + axes.shape).transpose((0, 1) + tuple(2 + p for p in axes.perm))
-    return x.reshape(N, m, -1, n**axes.k)
+    return x.reshape(N, m, -1, n**axes.order)
 
 
 def _from_factor_order(y, axes: BlockAxes):
