@@ -11,6 +11,7 @@ from emlp_sym.datasets.discrete import BrokenRubiksCube, InvertedCube
 from emlp_sym.datasets.dynamics import DoublePendulum, SO2eR3
 from emlp_sym.datasets.hamiltonian import SHO, DoubleSpringPendulum, HamiltonianDataset
 from emlp_sym.datasets.loader import DataLoader
+from emlp_sym.datasets.sizes import InertiaN, SBMTriangles, SizedDataset, node_triangles
 from emlp_sym.datasets.synthetic import (
     Inertia,
     O5Synthetic,
@@ -28,10 +29,14 @@ DATASETS = {
     "DoublePendulum": DoublePendulum,
 }
 
+#: The datasets whose size n is a parameter (train at one n, test at another).
+SIZED_DATASETS = {"SBMTriangles": SBMTriangles, "InertiaN": InertiaN}
+
 __all__ = [
     "Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum", "SO2eR3",
     "DataLoader", "DATASETS", "SyntheticDataset", "block_stats", "minkowski_dot",
     "InvertedCube", "BrokenRubiksCube", "SHO", "DoubleSpringPendulum", "HamiltonianDataset",
+    "SBMTriangles", "InertiaN", "SizedDataset", "node_triangles", "SIZED_DATASETS",
 ]
 
 
