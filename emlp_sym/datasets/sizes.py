@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from emlp_sym.datasets.synthetic import _check_int, _check_seed, block_stats
-from emlp_sym.errors import ShapeError
+from emlp_sym.errors import ArgumentTypeError, ShapeError
 from emlp_sym.groups import O, S
 from emlp_sym.reps import V
 
@@ -80,7 +80,7 @@ class SizedDataset:
 
     def __getitem__(self, i):
         if isinstance(i, (bool, np.bool_)) or not isinstance(i, (int, np.integer)):
-            raise TypeError(f"index must be an integer, got {i!r}")
+            raise ArgumentTypeError(f"index must be an integer, got {i!r}")
         if not -self.N <= i < self.N:
             raise IndexError(f"index {i} out of range for {self.N} examples")
         x, y = self._example(np.random.default_rng([self.seed, int(i) % self.N]))

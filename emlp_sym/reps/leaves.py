@@ -39,6 +39,10 @@ class BaseRep(_Node):
     def __call__(self, G):
         if not isinstance(G, Group):
             raise ArgumentTypeError(f"a representation is bound to a Group, got {G!r}")
+        if self.G is not None and set(self.G.factors) <= set(G.factors):
+            # bound already, to G or to a factor of it: V(O(3)) stays the O(3) vector in a
+            # model over S(n)×O(3), where rebinding would make it V(S(n))⊗V(O(3))
+            return self
         if len(G.factors) > 1:
             return ProductRep(*[BaseRep(f) for f in G.factors])
         return BaseRep(G)

@@ -142,3 +142,17 @@ def test_multiplicities_keep_the_layout(expand_limit, monkeypatch):
     assert (rep == expanded) == (expand_limit > 2)
     assert str(rep.T) == str(rep) and rep.T.size() == rep.size()
     np.testing.assert_allclose(_rho(rep.T, g), _rho(expanded.T, g), atol=1e-12)
+
+
+def test_binding_a_rep_of_a_factor_to_the_product_leaves_it_unchanged():
+    """``rep(G)`` of a rep bound to ``G`` or to factors of it is the same rep: V(O(3))
+    stays the O(3) vector (rebinding it made V(S(4))⊗V(O(3)), a silent wrong rep)."""
+    from emlp_sym.groups import O, S
+    from emlp_sym.reps import V
+
+    Vs, Vo = V(S(4)), V(O(3))
+    G = (Vs * Vo).G
+    rep = Vs * Vo + Vo**2 * Vs**0
+    assert rep(G) == rep and rep(G).size() == rep.size() == 12 + 9
+    assert (Vo**2)(G) == Vo**2 and (Vo**2)(G).size() == 9
+    assert V(G).size() == 12  # an unbound V still becomes the product's V

@@ -16,9 +16,9 @@ No bilinear layer: the EMLP's bilinear map of S(n) tensors has no diagram form h
 >>> print(hidden(S(10)))
 16V⁰+8V+8V²
 >>> small = diagram_mlp_plan(V**2, V**0, S(10), hidden, num_layers=2)
->>> large = diagram_mlp_plan(V**2, V**0, S(300), hidden, num_layers=2)
+>>> large = diagram_mlp_plan(V**2, V**0, S(60), hidden, num_layers=2)
 >>> params = init_diagram_mlp(small, 0)
->>> diagram_mlp_apply(large, params, jnp.ones((2, 300 * 300))).shape
+>>> diagram_mlp_apply(large, params, jnp.ones((2, 60 * 60))).shape
 (2, 1)
 """
 
