@@ -44,12 +44,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.errors import RepError
+from emlp_sym.errors import ConfigError, RepError
 from emlp_sym.groups.finite import S
 from emlp_sym.nn.core.diagram_ops import diagram_apply, diagram_bias
 from emlp_sym.nn.core.keys import as_key, normal, uniform
 from emlp_sym.nn.core.layer_memory import check_parameters
-from emlp_sym.nn.core.linear import (
+from emlp_sym.nn.core.layout import (
     LayerPlan,
     _gather,
     check_input,
@@ -99,6 +99,7 @@ class DiagramTerm(NamedTuple):
     diagrams: tuple
     other: np.ndarray
     path: str
+    matrices: np.ndarray | None = None  # the dense path's (diagrams, n^l, n^k), built once
 
 
 class DiagramBiasTerm(NamedTuple):
@@ -197,7 +198,7 @@ def diagram_linear_plan(rep_in: Rep, rep_out: Rep, normalise: str = "mean",
     """
     check_normalise(normalise)
     if path not in PATHS:
-        raise ValueError(f"path must be one of {PATHS}, got {path!r}")
+        raise ConfigError(f"path must be one of {PATHS}, got {path!r}")
     G, ins, outs = type_blocks(rep_in, rep_out)
     sym, other = symmetric_factor(G)
     n = sym.d
@@ -222,7 +223,9 @@ def diagram_linear_plan(rep_in: Rep, rep_out: Rep, normalise: str = "mean",
                 check_allocation(4 * 3 * dense, "the dense block of a diagram Linear",
                                  f"{rep_in} → {rep_out}", "use path='diagrams'",
                                  size=dense)
-            terms.append(DiagramTerm(i, j, off, ds, P, choice))
+            mats = (np.stack([diagram_matrix(d, n, normalise) for d in ds])
+                    if choice == "dense" else None)
+            terms.append(DiagramTerm(i, j, off, ds, P, choice, mats))
             off += r * len(ds) * bo.m * bi.m
             fan_in += r * len(ds) * bi.m
         stds.append(1 / math.sqrt(max(fan_in, 1)))
@@ -248,8 +251,8 @@ def init_diagram_linear(plan: DiagramLinearPlan, key):
     w = normal(kw, (plan.num_weights,), 1.0)
     scale = np.ones(plan.num_weights, np.float32)
     for t in plan.weight_terms:
-        size = len(t.other) * len(t.diagrams) * plan.out_blocks[t.j].m * plan.in_blocks[t.i].m
-        scale[t.offset : t.offset + size] = plan.weight_stds[t.j]
+        scale[t.offset : t.offset + math.prod(_coefficients_shape(plan, t))] = \
+            plan.weight_stds[t.j]
     b = uniform(kb, (plan.num_biases,), 1.0)
     bscale = np.ones(plan.num_biases, np.float32)
     for t in plan.bias_terms:
@@ -258,11 +261,14 @@ def init_diagram_linear(plan: DiagramLinearPlan, key):
     return w * jnp.asarray(scale), b * jnp.asarray(bscale)
 
 
+def _coefficients_shape(plan: DiagramLinearPlan, t: DiagramTerm) -> tuple[int, ...]:
+    """``(r, diagrams, m_b, m_a)``: how a term reads its slice of ``w``."""
+    return (len(t.other), len(t.diagrams), plan.out_blocks[t.j].m, plan.in_blocks[t.i].m)
+
+
 def _coefficients(plan: DiagramLinearPlan, w, t: DiagramTerm):
-    """``(r, diagrams, m_b, m_a)``."""
-    m_a, m_b = plan.in_blocks[t.i].m, plan.out_blocks[t.j].m
-    size = len(t.other) * len(t.diagrams) * m_b * m_a
-    return w[t.offset : t.offset + size].reshape(len(t.other), len(t.diagrams), m_b, m_a)
+    shape = _coefficients_shape(plan, t)
+    return w[t.offset : t.offset + math.prod(shape)].reshape(shape)
 
 
 def _to_factor_order(x, axes: BlockAxes, n: int):
@@ -286,9 +292,8 @@ def _apply_term(plan: DiagramLinearPlan, C, x, t: DiagramTerm):
     N, m_a = x.shape[0], x.shape[1]
     r, s_bo = P.shape[0], P.shape[1]
     if t.path == "dense":
-        mats = np.stack([diagram_matrix(d, plan.n, plan.normalise) for d in t.diagrams])
-        M = jnp.einsum("qdba,qts,dTS->btTasS", C, P, jnp.asarray(mats, x.dtype))
-        M = M.reshape(C.shape[2] * s_bo * mats.shape[1], -1)
+        M = jnp.einsum("qdba,qts,dTS->btTasS", C, P, jnp.asarray(t.matrices, x.dtype))
+        M = M.reshape(C.shape[2] * s_bo * t.matrices.shape[1], -1)
         return (x.reshape(N, -1) @ M.T).reshape(N, C.shape[2], s_bo, -1)
     z = jnp.einsum("qts,NasS->NtaqS", P, x)             # the other factor's maps first
     z = z.reshape(N * s_bo, m_a * r, -1)
