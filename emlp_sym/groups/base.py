@@ -224,6 +224,11 @@ class Group:
             return False
         if self.args:  # named families: the parameters decide
             return True
+        return self._same_generators(other)
+
+    def _same_generators(self, other: Group) -> bool:
+        """Whether two unnamed groups of one class have the same generators (permutation
+        groups compare their index arrays, without dense matrices)."""
         return np.array_equal(self.lie_algebra, other.lie_algebra) and np.array_equal(
             self.discrete_generators, other.discrete_generators
         )

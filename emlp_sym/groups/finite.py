@@ -100,18 +100,10 @@ class PermutationGroup(Group):
             self.__dict__["_dense_generators"] = cached
         return cached
 
-    def __eq__(self, other) -> bool:
-        if not isinstance(other, Group):
-            return NotImplemented
-        if type(self) is not type(other) or self._key() != other._key():
-            return False
-        if self.args:  # named families: the parameters decide
-            return True
+    def _same_generators(self, other) -> bool:
         return len(self.permutations) == len(other.permutations) and all(
             np.array_equal(p, q) for p, q in zip(self.permutations, other.permutations, strict=True)
         )
-
-    __hash__ = Group.__hash__
 
     def _generator_arrays(self) -> tuple:  # what sort_key digests: the index arrays
         return tuple(self.permutations)
