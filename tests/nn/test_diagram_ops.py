@@ -3,6 +3,7 @@ diagonals and broadcasts equals multiplying by their dense matrices."""
 
 import math
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -81,7 +82,9 @@ def test_diagram_path_equals_dense_path(k, l, n, m_a, m_b, batch, normalise, see
     mats = np.stack([diagram_matrix(d, n, normalise) for d in ds])  # (r, n^l, n^k)
     dense = np.einsum("rba,rts->btas", C, mats).reshape(m_b * n**l, m_a * n**k)
     want = (x.reshape(batch, -1) @ dense.T).reshape(batch, m_b, n**l)
-    got = diagram_apply(ds, jnp.asarray(C), jnp.asarray(x), n, normalise)
+    # jitted (diagrams, n and normalisation static): one compilation instead of one per op
+    got = jax.jit(diagram_apply, static_argnums=(0, 3, 4))(ds, jnp.asarray(C), jnp.asarray(x), n,
+                                                          normalise)
     np.testing.assert_allclose(np.asarray(got), want, rtol=1e-5, atol=1e-5 * max(1, n**k))
 
 

@@ -37,6 +37,7 @@ from emlp_sym.nn.core.layout import (
     LayerPlan,
     _gather,
     check_input,
+    jit_by_plan,
     join_blocks,
     split_blocks,
     type_blocks,
@@ -239,6 +240,11 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
     (2, 4)
     """
     check_input(x, plan.rep_in, "BiLinear")
+    return _bilinear_apply(plan, w, x)
+
+
+@jit_by_plan
+def _bilinear_apply(plan: BiLinearPlan, w, x):
     batch = x.shape[:-1]
     N, parts = _split_input(plan, x)
     w = w.astype(x.dtype)

@@ -54,6 +54,7 @@ from emlp_sym.nn.core.layout import (
     _gather,
     check_input,
     hom_basis,
+    jit_by_plan,
     join_blocks,
     split_blocks,
     type_blocks,
@@ -314,6 +315,11 @@ def diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
     Array([6., 7., 8., 9.], dtype=float32)
     """
     check_input(x, plan.rep_in, "Linear")
+    return _diagram_linear_apply(plan, w, b, x)
+
+
+@jit_by_plan
+def _diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
     dtype = x.dtype
     N, parts = split_blocks(plan, x)
     w, b = w.astype(dtype), b.astype(dtype)

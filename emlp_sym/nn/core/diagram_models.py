@@ -39,6 +39,7 @@ from emlp_sym.nn.core.diagram_linear import (
 )
 from emlp_sym.nn.core.gates import GatePlan, gate_plan, gated_nonlinearity
 from emlp_sym.nn.core.keys import as_key
+from emlp_sym.nn.core.layout import check_input, jit_by_plan
 from emlp_sym.reps import V
 from emlp_sym.reps.expr import Rep
 
@@ -124,7 +125,14 @@ def diagram_mlp_bases(plan: DiagramMLPPlan) -> dict[str, str]:
 
 
 def diagram_mlp_apply(plan: DiagramMLPPlan, params: dict, x):
-    """The model on ``x`` of shape ``(..., rep_in.size())``."""
+    """The model on ``x`` of shape ``(..., rep_in.size())`` (jitted with the plan static,
+    as :func:`~emlp_sym.nn.core.diagram_linear.diagram_linear_apply` is)."""
+    check_input(x, plan.layers[0].rep_in, "diagram MLP")
+    return _diagram_mlp_apply(plan, params, x)
+
+
+@jit_by_plan
+def _diagram_mlp_apply(plan: DiagramMLPPlan, params: dict, x):
     for i, (name, layer) in enumerate(zip(_names(plan), plan.layers, strict=True)):
         x = diagram_linear_apply(layer, params[name]["w"], params[name]["b"], x)
         if i < len(plan.gates):

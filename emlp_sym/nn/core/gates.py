@@ -16,6 +16,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from emlp_sym.nn.core.layout import jit_by_plan
 from emlp_sym.nn.core.permute import permute_last
 from emlp_sym.nn.core.plan_cache import cached_plan
 from emlp_sym.reps.atoms import is_permutation_type, monomial_size
@@ -94,6 +95,11 @@ def gated_nonlinearity(plan: GatePlan, x):
             f"GatedNonlinearity expects gated({plan.rep}) inputs (last dimension "
             f"{plan.size + plan.n_gates}), got shape {tuple(x.shape)}"
         )
+    return _gated_nonlinearity(plan, x)
+
+
+@jit_by_plan
+def _gated_nonlinearity(plan: GatePlan, x):
     axis = x.ndim - 1
     values, gates = jax.lax.split(x, (plan.size, plan.n_gates), axis=axis)
     values = permute_last(values, plan.to_canonical)

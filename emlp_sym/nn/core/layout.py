@@ -138,6 +138,14 @@ class LayerPlan:
 
 
 
+def jit_by_plan(fn):
+    """``fn(plan, *arrays)`` jitted with its plan static. Called eagerly (one evaluation, a
+    test loop, the seed's equivariance check), a layer is tens of small operations that JAX
+    would otherwise compile one by one (seconds for each new shape); inside a caller's ``jit``
+    it is inlined as any function is. Plans hash by identity (``eq=False``): a cheap key."""
+    return jax.jit(fn, static_argnums=0)
+
+
 def check_input(x, rep: Rep, layer: str):
     """Raise :class:`~emlp_sym.errors.ShapeError` unless ``x``'s last axis is ``rep.size()``.
 

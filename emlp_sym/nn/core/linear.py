@@ -32,6 +32,7 @@ from emlp_sym.nn.core.layout import (  # noqa: F401  (importable here, as in rel
     _hom_basis,
     check_input,
     hom_basis,
+    jit_by_plan,
     join_blocks,
     split_blocks,
     type_blocks,
@@ -240,6 +241,11 @@ def linear_apply(plan: LinearPlan, w, b, x):
     (4, 3)
     """
     check_input(x, plan.rep_in, "Linear")
+    return _linear_apply(plan, w, b, x)
+
+
+@jit_by_plan
+def _linear_apply(plan: LinearPlan, w, b, x):
     dtype = x.dtype
     N, parts = split_blocks(plan, x)
     w = w.astype(dtype)

@@ -18,42 +18,9 @@ Modules take no ``training`` argument: none of them behaves differently in train
 ['block0', 'readout']
 """
 
-from emlp_sym.nn.flax._layers import EMLP as EMLP
-from emlp_sym.nn.flax._layers import MLP as MLP
-from emlp_sym.nn.flax._layers import BiLinear as BiLinear
-from emlp_sym.nn.flax._layers import Dense as Dense
-from emlp_sym.nn.flax._layers import EMLPBlock as EMLPBlock
-from emlp_sym.nn.flax._layers import GatedNonlinearity as GatedNonlinearity
-from emlp_sym.nn.flax._layers import Linear as Linear
-from emlp_sym.nn.flax._layers import Standardize as Standardize
-from emlp_sym.nn.flax._layers import StandardizeStats as StandardizeStats
-from emlp_sym.nn.flax._layers import export_params as export_params
-from emlp_sym.nn.flax._layers import gate_indices as gate_indices
-from emlp_sym.nn.flax._layers import gated as gated
-from emlp_sym.nn.flax._layers import import_params as import_params
-from emlp_sym.nn.flax._layers import uniform_rep as uniform_rep
-from emlp_sym.nn.flax.dynamics import EMLPH as EMLPH
-from emlp_sym.nn.flax.dynamics import MLPH as MLPH
-from emlp_sym.nn.flax.dynamics import EMLPode as EMLPode
-from emlp_sym.nn.flax.dynamics import MLPode as MLPode
+from emlp_sym.nn.flax import _layers, dynamics
+from emlp_sym.nn.flax._layers import *  # noqa: F403  (the names in its __all__)
+from emlp_sym.nn.flax.dynamics import *  # noqa: F403  (the names in its __all__)
 
-__all__ = [
-    "Linear",
-    "BiLinear",
-    "GatedNonlinearity",
-    "Dense",
-    "EMLPBlock",
-    "EMLP",
-    "MLP",
-    "Standardize",
-    "StandardizeStats",
-    "uniform_rep",
-    "gated",
-    "gate_indices",
-    "export_params",
-    "import_params",
-    "EMLPH",
-    "MLPH",
-    "EMLPode",
-    "MLPode",
-]
+__all__ = list(_layers.__all__)
+__all__ += dynamics.__all__
