@@ -211,7 +211,21 @@ def _unitary_algebra(n: int, special: bool) -> np.ndarray:
     return np.array(real) + 1j * np.array(imag)
 
 
-class U(Group):
+class _UnitaryGroup(Group):
+    """U(n) or SU(n) (``special``): one constructor, the algebra's trace condition apart."""
+
+    special: bool = False
+
+    def __init__(self, n: int):
+        name = type(self).__name__
+        n = check_positive_int(n, f"{name}(n): n")
+        check_generator_storage(group_name(name, n), n * n, n, copies=LIE_PEAK_COPIES, itemsize=16)
+        self.d = n
+        self.lie_algebra = _unitary_algebra(n, special=self.special)
+        super().__init__(n)
+
+
+class U(_UnitaryGroup):
     """The unitary group U(n) on C^n (complex representations).
 
     >>> from emlp_sym.reps import V
@@ -219,15 +233,8 @@ class U(Group):
     (1, 0)
     """
 
-    def __init__(self, n: int):
-        n = check_positive_int(n, "U(n): n")
-        check_generator_storage(group_name("U", n), n * n, n, copies=LIE_PEAK_COPIES, itemsize=16)
-        self.d = n
-        self.lie_algebra = _unitary_algebra(n, special=False)
-        super().__init__(n)
 
-
-class SU(Group):
+class SU(_UnitaryGroup):
     """The special unitary group SU(n) on C^n (complex representations).
 
     >>> from emlp_sym.reps import V
@@ -235,12 +242,7 @@ class SU(Group):
     (1, 1)
     """
 
-    def __init__(self, n: int):
-        n = check_positive_int(n, "SU(n): n")
-        check_generator_storage(group_name("SU", n), n * n, n, copies=LIE_PEAK_COPIES, itemsize=16)
-        self.d = n
-        self.lie_algebra = _unitary_algebra(n, special=True)
-        super().__init__(n)
+    special = True
 
 
 class SL(Group):

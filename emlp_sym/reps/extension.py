@@ -36,16 +36,14 @@ __all__ = ["declares_permutation", "is_self_dual", "leaf_matrix"]
 def is_self_dual(rep) -> bool:
     """Does ``rep*`` fold into the user rep ``rep`` (see the module docstring)?
 
-    >>> import jax.numpy as jnp
-    >>> from emlp_sym.groups import O
+    >>> from emlp_sym.groups import O, SL
     >>> from emlp_sym.reps import Rep
-    >>> class Det(Rep):
+    >>> class Matrix(Rep):  # g acting on vectors by itself, as V does
     ...     def __init__(self, G=None):
     ...         self.G = G
-    ...     def rho(self, g):
-    ...         return jnp.linalg.det(g) * jnp.eye(1)
-    >>> is_self_dual(Det(O(2)))  # det(g) = ±1: orthogonal, so det* = det
-    True
+    ...     rho = staticmethod(lambda g: g)
+    >>> is_self_dual(Matrix(O(2))), is_self_dual(Matrix(SL(2)))  # g^{-T} = g on O(2) only
+    (True, False)
     """
     declared = getattr(rep, "self_dual", None)
     if declared is not None:

@@ -157,6 +157,18 @@ def check_epoch(parallel, num_examples: int, batch_size: int) -> None:
                              f"batches of {batch_size})")
 
 
+def model_class(front, model: str):
+    """The front's ``EMLP`` or ``MLP`` class, by the name ``--model`` gives.
+
+    >>> from emlp_sym.nn import objax
+    >>> model_class(objax, "MLP").__name__
+    'MLP'
+    """
+    if model not in ("EMLP", "MLP"):
+        raise ConfigError(f"model must be EMLP or MLP, got {model!r}")
+    return {"EMLP": front.EMLP, "MLP": front.MLP}[model]
+
+
 def get_backend(framework: str) -> type:
     """The backend class of a framework (imports that framework).
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import jax
 
+from emlp_sym.cli.backends import model_class
 from emlp_sym.cli.backends._optax import OptaxBackend
 from emlp_sym.nn import equinox as front
 from emlp_sym.nn._optional import require
@@ -14,20 +15,12 @@ eqx = require("equinox", extra="equinox", front="equinox")
 
 
 class Backend(OptaxBackend):
-    """The Equinox backend: the front's module as a pytree, a jitted optax step.
-
-    >>> import numpy as np
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The Equinox backend: the front's module as a pytree, a jitted optax step."""
 
     name, extra = "equinox", "equinox"
 
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](
+        net = model_class(front, model)(
             rep_in, rep_out, group, ch=ch, num_layers=num_layers, key=jax.random.key(seed))
         model = net if stats is None else front.Standardize(net, stats)
         params, self._static = eqx.partition(model, eqx.is_array)

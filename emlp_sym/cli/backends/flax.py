@@ -6,8 +6,7 @@ every call. The step, Adam and checkpoints are the shared optax backend's
 
 from __future__ import annotations
 
-import numpy as np  # noqa: F401  (the doctest's)
-
+from emlp_sym.cli.backends import model_class
 from emlp_sym.cli.backends._optax import OptaxBackend
 from emlp_sym.nn import flax as front
 from emlp_sym.nn._optional import require
@@ -16,19 +15,12 @@ nnx = require("flax.nnx", extra="flax", front="flax")
 
 
 class Backend(OptaxBackend):
-    """The Flax NNX backend: ``nnx.split`` parameters, a jitted optax Adam step.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The Flax NNX backend: ``nnx.split`` parameters, a jitted optax Adam step."""
 
     name, extra = "flax", "flax"
 
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](
+        net = model_class(front, model)(
             rep_in, rep_out, group, ch=ch, num_layers=num_layers, rngs=nnx.Rngs(seed))
         model = net if stats is None else front.Standardize(net, stats)
         self._graphdef, params, self._rest = nnx.split(model, nnx.Param, ...)

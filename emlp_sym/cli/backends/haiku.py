@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np  # noqa: F401  (the doctest's)
 
+from emlp_sym.cli.backends import model_class
 from emlp_sym.cli.backends._optax import OptaxBackend
 from emlp_sym.nn import haiku as front
 from emlp_sym.nn._optional import require
@@ -15,20 +15,13 @@ hk = require("haiku", extra="haiku", front="haiku")
 
 
 class Backend(OptaxBackend):
-    """The Haiku backend: an ``hk.transform`` of the front's model, a jitted optax Adam step.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The Haiku backend: an ``hk.transform`` of the front's model, a jitted optax Adam step."""
 
     name, extra = "haiku", "haiku"
 
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
         # built outside the transform: a function that builds the module when called
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](rep_in, rep_out, group, ch=ch,
+        net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
                                                            num_layers=num_layers)
 
         def forward(x):

@@ -6,27 +6,20 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-import numpy as np  # noqa: F401  (the doctest's)
 
+from emlp_sym.cli.backends import model_class
 from emlp_sym.cli.backends._optax import OptaxBackend
 from emlp_sym.nn import linen as front
 from emlp_sym.nn.core.keys import as_key
 
 
 class Backend(OptaxBackend):
-    """The Flax Linen backend: ``init``/``apply`` of the front's module, a jitted optax step.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The Flax Linen backend: ``init``/``apply`` of the front's module, a jitted optax step."""
 
     name, extra = "linen", "flax"
 
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](rep_in, rep_out, group, ch=ch,
+        net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
                                                            num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
         x0 = jnp.zeros((1, net.rep_in.size()), jnp.float32)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import jax.numpy as jnp
 import numpy as np
 
-from emlp_sym.cli.backends import placement
+from emlp_sym.cli.backends import model_class, placement
 from emlp_sym.errors import ConfigError
 from emlp_sym.nn import objax as front
 from emlp_sym.nn.objax.compat import ensure_objax
@@ -68,21 +68,14 @@ def replicate_vars(variables, parallel) -> None:
 
 
 class Backend:
-    """The objax backend: the seed's objax EMLP/MLP, ``objax.GradValues`` and ``objax.Jit``.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The objax backend: the seed's objax EMLP/MLP, ``objax.GradValues`` and ``objax.Jit``."""
 
     name = "objax"
 
     def __init__(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed, *,
                  parallel=None):
         objax.random.DEFAULT_GENERATOR.seed(seed)
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](rep_in, rep_out, group, ch=ch,
+        net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
                                                            num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
         self.parallel = parallel

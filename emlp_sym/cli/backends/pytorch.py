@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from emlp_sym.cli.backends import model_class
 from emlp_sym.errors import ConfigError
 from emlp_sym.nn import pytorch as front
 
@@ -17,14 +18,7 @@ torch = front._layers.torch  # imported by the front, or an ImportError naming t
 
 
 class Backend:
-    """The PyTorch backend (one device): the front's ``torch.nn.Module``, ``torch.optim.Adam``.
-
-    >>> from emlp_sym.groups import S
-    >>> from emlp_sym.reps import V
-    >>> backend = Backend("MLP", V(S(3)), V(S(3)), S(3), 8, 1, None, 0)
-    >>> backend.predict(np.ones((2, 3), np.float32)).shape
-    (2, 3)
-    """
+    """The PyTorch backend (one device): the front's ``torch.nn.Module``, ``torch.optim.Adam``."""
 
     name = "pytorch"
 
@@ -36,7 +30,7 @@ class Backend:
                               f"devices with a JAX front: objax, flax, linen, haiku, equinox)")
         self.parallel = None
         generator = torch.Generator().manual_seed(int(seed))
-        net = {"EMLP": front.EMLP, "MLP": front.MLP}[model](
+        net = model_class(front, model)(
             rep_in, rep_out, group, ch=ch, num_layers=num_layers, generator=generator)
         self.model = net if stats is None else front.Standardize(net, stats)
         self.opt = torch.optim.Adam(self.model.parameters(), betas=(0.9, 0.999), eps=1e-8)

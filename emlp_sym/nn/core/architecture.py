@@ -295,12 +295,14 @@ def init_emlp(plan: EMLPPlan, key) -> dict:
 def emlp_apply(plan: EMLPPlan, params: dict, x):
     """The EMLP on ``x`` of shape ``(..., rep_in.size())`` (pure; jit and grad freely).
 
+    >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import S
     >>> from emlp_sym.reps import V
     >>> plan = emlp_plan(emlp_architecture(V, V, S(3), ch=8, num_layers=1))
-    >>> import jax.numpy as jnp
-    >>> emlp_apply(plan, init_emlp(plan, 0), jnp.ones((2, 3))).shape
-    (2, 3)
+    >>> loss = lambda params, x: jnp.sum(emlp_apply(plan, params, x) ** 2)
+    >>> grads = jax.jit(jax.grad(loss))(init_emlp(plan, 0), jnp.ones((2, 3)))
+    >>> sorted(grads), grads["readout"]["w"].shape == init_emlp(plan, 0)["readout"]["w"].shape
+    (['block0', 'readout'], True)
     """
     return wiring.apply(wiring.emlp_spec(plan), params, x)
 

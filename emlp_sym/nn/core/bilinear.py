@@ -239,8 +239,7 @@ def bilinear_apply(plan: BiLinearPlan, w, x):
     >>> bilinear_apply(plan, init_bilinear(plan, 0), jnp.ones((2, 4))).shape
     (2, 4)
     """
-    check_input(x, plan.rep_in, "BiLinear")
-    return _bilinear_apply(plan, w, x)
+    return _bilinear_apply(plan, w, check_input(x, plan.rep_in, "BiLinear"))
 
 
 @jit_by_plan

@@ -46,6 +46,7 @@ import numpy as np
 
 from emlp_sym.errors import ConfigError, RepError
 from emlp_sym.groups.finite import S
+from emlp_sym.nn.core import layout
 from emlp_sym.nn.core.diagram_ops import diagram_apply, diagram_bias
 from emlp_sym.nn.core.keys import as_key, normal, uniform
 from emlp_sym.nn.core.layer_memory import check_parameters
@@ -54,7 +55,6 @@ from emlp_sym.nn.core.layout import (
     _gather,
     check_input,
     hom_basis,
-    jit_by_plan,
     join_blocks,
     split_blocks,
     type_blocks,
@@ -314,11 +314,10 @@ def diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
     >>> diagram_linear_apply(plan, jnp.array([1.0, 4.0]), jnp.zeros(1), jnp.arange(4.0))
     Array([6., 7., 8., 9.], dtype=float32)
     """
-    check_input(x, plan.rep_in, "Linear")
-    return _diagram_linear_apply(plan, w, b, x)
+    return _diagram_linear_apply(plan, w, b, check_input(x, plan.rep_in, "Linear"))
 
 
-@jit_by_plan
+@layout.jit_by_plan
 def _diagram_linear_apply(plan: DiagramLinearPlan, w, b, x):
     dtype = x.dtype
     N, parts = split_blocks(plan, x)

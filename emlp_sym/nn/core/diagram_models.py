@@ -127,8 +127,7 @@ def diagram_mlp_bases(plan: DiagramMLPPlan) -> dict[str, str]:
 def diagram_mlp_apply(plan: DiagramMLPPlan, params: dict, x):
     """The model on ``x`` of shape ``(..., rep_in.size())`` (jitted with the plan static,
     as :func:`~emlp_sym.nn.core.diagram_linear.diagram_linear_apply` is)."""
-    check_input(x, plan.layers[0].rep_in, "diagram MLP")
-    return _diagram_mlp_apply(plan, params, x)
+    return _diagram_mlp_apply(plan, params, check_input(x, plan.layers[0].rep_in, "diagram MLP"))
 
 
 @jit_by_plan

@@ -29,6 +29,7 @@ prediction that overflowed counts as error 1 (the reference would return NaN).
 
 from __future__ import annotations
 
+import types
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -43,7 +44,7 @@ from emlp_sym.reps import Scalar
 from emlp_sym.reps.expr import Rep
 
 __all__ = [
-    "HamiltonianMethods", "ODEMethods",
+    "HamiltonianMethods", "ODEMethods", "front_dynamics_models",
     "KINDS", "DynamicsNet", "dynamics_net", "init_dynamics", "network_apply", "hamiltonian",
     "symplectic_gradient", "vector_field", "rk4_integrate", "odeint_integrate", "integrate",
     "chunk_mse", "relative_error", "geometric_mean", "rollout_errors",
@@ -221,6 +222,53 @@ class ODEMethods:
     def vector_field(self, z, t=None):
         """``dz/dt`` at states ``z`` (..., D): the network's output."""
         return self._net(z)
+
+
+_FRONT_MODELS = {
+    "EMLPH": "Equivariant network of a Hamiltonian (``rep_out`` a scalar): the front's "
+             "``EMLP``, same arguments and parameters; ``model(x)`` is the energy summed over "
+             "the batch, ``model.energies(x)`` each state's, ``model.vector_field(z)`` J∇H.",
+    "MLPH": "MLP network of a Hamiltonian: the front's ``MLP``, same arguments and "
+            "parameters, called as ``EMLPH`` is.",
+    "EMLPode": "Equivariant neural-ODE vector field ``rep_in → rep_out (= rep_in)``: the "
+               "front's ``EMLP``, same arguments and parameters; ``model(z, t)`` is dz/dt.",
+    "MLPode": "MLP neural-ODE vector field: the front's ``MLP``, called as ``EMLPode`` is.",
+}
+
+
+def front_dynamics_models(emlp: type, mlp: type, module: str) -> tuple[type, ...]:
+    """A front's ``EMLPH``, ``MLPH``, ``EMLPode`` and ``MLPode``, defined in ``module``: its
+    ``EMLP`` / ``MLP`` classes with :class:`HamiltonianMethods` or :class:`ODEMethods` mixed
+    in and the reference's call signatures (``model(x)``, ``model(z, t)``; a front's extra
+    call arguments, objax's ``training``, are accepted and change nothing).
+
+    >>> class Net:  # a stand-in for a front's EMLP: the energy |z|²/2
+    ...     def __call__(self, x):
+    ...         return 0.5 * jnp.sum(x**2, -1, keepdims=True)
+    >>> EMLPH, MLPH, EMLPode, MLPode = front_dynamics_models(Net, Net, __name__)
+    >>> EMLPH()(jnp.ones((3, 2))).item(), EMLPode()(jnp.ones((1, 2)), 0.0).shape
+    (3.0, (1, 1))
+    """
+
+    def hamiltonian_call(self, x, *args, **kwargs):
+        return self.H(x)
+
+    def ode_call(self, z, t=None, *args, **kwargs):
+        return self._net(z)
+
+    models = []
+    for name, mixin, net, call in (("EMLPH", HamiltonianMethods, emlp, hamiltonian_call),
+                                   ("MLPH", HamiltonianMethods, mlp, hamiltonian_call),
+                                   ("EMLPode", ODEMethods, emlp, ode_call),
+                                   ("MLPode", ODEMethods, mlp, ode_call)):
+        def network(self, x, _net=net):  # the front's EMLP or MLP forward pass
+            return _net.__call__(self, x)
+
+        body = {"__doc__": _FRONT_MODELS[name], "__module__": module, "__qualname__": name,
+                "__call__": call, "_net": network}
+        models.append(types.new_class(name, (mixin, net),
+                                      exec_body=lambda ns, b=body: ns.update(b)))
+    return tuple(models)
 
 
 def _check_times(ts):

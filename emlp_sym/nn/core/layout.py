@@ -147,7 +147,7 @@ def jit_by_plan(fn):
 
 
 def check_input(x, rep: Rep, layer: str):
-    """Raise :class:`~emlp_sym.errors.ShapeError` unless ``x``'s last axis is ``rep.size()``.
+    """``x``, or :class:`~emlp_sym.errors.ShapeError` unless its last axis is ``rep.size()``.
 
     >>> import numpy as np
     >>> from emlp_sym.groups import S
@@ -162,6 +162,7 @@ def check_input(x, rep: Rep, layer: str):
             f"{layer} expects inputs of rep {rep} (last dimension {rep.size()}), "
             f"got shape {tuple(x.shape)}"
         )
+    return x
 
 
 def split_blocks(plan: LayerPlan, x):

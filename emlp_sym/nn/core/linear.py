@@ -240,8 +240,7 @@ def linear_apply(plan: LinearPlan, w, b, x):
     >>> linear_apply(plan, w, b, jnp.ones((4, 3))).shape
     (4, 3)
     """
-    check_input(x, plan.rep_in, "Linear")
-    return _linear_apply(plan, w, b, x)
+    return _linear_apply(plan, w, b, check_input(x, plan.rep_in, "Linear"))
 
 
 @jit_by_plan

@@ -45,7 +45,7 @@ from emlp_sym.nn.core.plan_cache import cached_plan
 __all__ = ["Init", "ParamSpec", "ModuleSpec", "linear_spec", "bilinear_spec",
            "nonlinearity_spec", "dense_spec", "emlp_block_spec", "emlp_spec", "mlp_spec",
            "param_specs", "part_keys", "init_params", "forward", "leaf_apply", "apply",
-           "collect", "dense_apply", "KINDS"]
+           "collect", "dense_apply", "unwrap_model", "KINDS"]
 
 #: the kinds of module a front provides, leaves first
 KINDS = ("linear", "bilinear", "nonlinearity", "dense", "emlp_block", "emlp", "mlp")
@@ -318,6 +318,24 @@ def collect(spec: ModuleSpec, module, child: Callable, leaf: Callable) -> dict:
         if sub.has_params:
             tree[name] = collect(sub, child(module, name, k), child, leaf)
     return tree
+
+
+def unwrap_model(model, standardize: type, classes, front: str):
+    """The model whose parameters form the core's tree: ``model``, or the one inside its
+    ``standardize`` wrappers; TypeError naming the front unless it is one of ``classes``.
+
+    >>> class Wrap:
+    ...     def __init__(self, model):
+    ...         self.model = model
+    >>> unwrap_model(Wrap(Wrap(1.0)), Wrap, (float,), "example")
+    1.0
+    """
+    while isinstance(model, standardize):
+        model = model.model
+    if not isinstance(model, tuple(classes)):
+        raise TypeError(f"expected an emlp_sym.nn.{front} model (EMLP, MLP, a layer or "
+                        f"Standardize), got {type(model).__name__}")
+    return model
 
 
 # ---------------------------------------------------------------------------------------------

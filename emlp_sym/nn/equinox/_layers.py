@@ -149,12 +149,11 @@ class BiLinear(_RepsFromPlan, eqx.Module):
 class GatedNonlinearity(eqx.Module):
     """Gated nonlinearity: input ``gated(rep)``, output ``rep`` (no parameters).
 
-    >>> import jax, jax.numpy as jnp
     >>> from emlp_sym.groups import SO
-    >>> from emlp_sym.reps import V, Scalar
-    >>> act = GatedNonlinearity(V(SO(3)))  # input: V and its gate scalar
-    >>> act(jnp.ones(4)).shape
-    (3,)
+    >>> from emlp_sym.reps import V
+    >>> act = GatedNonlinearity(V(SO(3)))  # input: the vector, then its gate scalar
+    >>> act(jnp.array([1.0, 2.0, 2.0, 0.0])).tolist()  # times sigmoid(0) = 1/2
+    [0.5, 1.0, 1.0]
     """
 
     plan: GatePlan = eqx.field(static=True, repr=False)
@@ -345,12 +344,7 @@ _LEAVES = (Linear, BiLinear, Dense)
 
 def _inner(model):
     """The model whose parameters form the core's tree (the one inside ``Standardize``)."""
-    while isinstance(model, Standardize):
-        model = model.model
-    if not isinstance(model, tuple(_CLASSES.values())):
-        raise TypeError(f"expected an emlp_sym equinox model (EMLP, MLP, a layer or "
-                        f"Standardize), got {type(model).__name__}")
-    return model
+    return wiring.unwrap_model(model, Standardize, _CLASSES.values(), "equinox")
 
 
 def _spec(module) -> wiring.ModuleSpec:

@@ -254,14 +254,9 @@ _CLASSES = {"linear": Linear, "bilinear": BiLinear, "nonlinearity": GatedNonline
             "dense": Dense, "emlp_block": EMLPBlock, "emlp": EMLP, "mlp": MLP}
 
 
-def _inner(model) -> nnx.Module:
+def _inner(model):
     """The model whose parameters form the core's tree (the one inside ``Standardize``)."""
-    while isinstance(model, Standardize):
-        model = model.model
-    if not isinstance(model, tuple(_CLASSES.values())):
-        raise TypeError(f"expected an emlp_sym.nn.flax model (EMLP, MLP, a layer or "
-                        f"Standardize), got {type(model).__name__}")
-    return model
+    return wiring.unwrap_model(model, Standardize, _CLASSES.values(), "flax")
 
 
 def _params(model) -> dict:

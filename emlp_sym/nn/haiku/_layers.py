@@ -92,7 +92,9 @@ class _ModelFunction:
 
     def __init__(self, cls, args, kwargs):
         self.cls, self.args, self.kwargs = cls, args, kwargs
-        self.architecture = cls._architecture(*args, **kwargs)
+        # the model's own arguments, without its module name
+        self.architecture = cls._architecture(*args, **{k: v for k, v in kwargs.items()
+                                                          if k != "name"})
         a = self.architecture
         self.rep_in, self.rep_out, self.G = a.rep_in, a.rep_out, a.group
 
@@ -217,7 +219,24 @@ class EMLPBlock(_Composite):
         self.nonlinearity = self.parts["nonlinearity"]
 
 
-class EMLP(_Composite, metaclass=_BuiltWhenCalled):
+class _Model(_Composite, metaclass=_BuiltWhenCalled):
+    """EMLP and MLP: the architecture from the arguments (``_architecture``), the core's spec
+    from it (``_spec``), a child module per part; the hidden parts listed as ``_hidden``."""
+
+    _hidden: str
+
+    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
+                 name: str | None = None):
+        super().__init__(name=name)
+        self.architecture = a = self._architecture(rep_in, rep_out, group, ch, num_layers)
+        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
+        self.spec = self._spec(a)
+        self.parts = _parts(self.spec)
+        *hidden, self.readout = self.parts.values()
+        setattr(self, self._hidden, hidden)
+
+
+class EMLP(_Model):
     """Equivariant MLP: ``num_layers`` EMLP blocks (``block0``, ...) then an equivariant
     linear ``readout``. ``ch``: an int width (spread by :func:`uniform_rep`), a
     representation, or a list of them, one per hidden layer.
@@ -235,9 +254,6 @@ class EMLP(_Composite, metaclass=_BuiltWhenCalled):
 
     Inside a transform it is a module:
 
-    >>> import haiku as hk, jax, jax.numpy as jnp
-    >>> from emlp_sym.groups import SO
-    >>> from emlp_sym.reps import V, Scalar
     >>> net = hk.without_apply_rng(hk.transform(
     ...     lambda x: EMLP(Scalar + V, V**2, SO(3), ch=16, num_layers=1)(x)))
     >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
@@ -245,21 +261,13 @@ class EMLP(_Composite, metaclass=_BuiltWhenCalled):
     (2, 9)
     """
 
-    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
-                 name: str | None = None):
-        super().__init__(name=name)
-        self.architecture = a = self._architecture(rep_in, rep_out, group, ch, num_layers)
-        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        self.spec = wiring.emlp_spec(arch.emlp_plan(a))
-        self.parts = _parts(self.spec)
-        *self.blocks, self.readout = self.parts.values()
+    _hidden = "blocks"
 
-    @staticmethod
-    def _architecture(rep_in, rep_out, group, ch=384, num_layers=3, name=None):
-        return arch.emlp_architecture(rep_in, rep_out, group, ch, num_layers)
+    _architecture = staticmethod(arch.emlp_architecture)
+    _spec = staticmethod(lambda architecture: wiring.emlp_spec(arch.emlp_plan(architecture)))
 
 
-class MLP(_Composite, metaclass=_BuiltWhenCalled):
+class MLP(_Model):
     """The non-equivariant baseline with the EMLP's signature: :class:`Dense` layers
     ``layer0``, ... (Glorot-normal ``w`` of shape ``(n_in, n_out)``, zero ``b``) with Swish
     between them, then ``readout``. Outside ``hk.transform``, as :class:`EMLP`, a function
@@ -270,23 +278,14 @@ class MLP(_Composite, metaclass=_BuiltWhenCalled):
     >>> from emlp_sym.reps import V, Scalar
     >>> net = hk.without_apply_rng(hk.transform(
     ...     lambda x: MLP(Scalar + V, V**2, SO(3), ch=16, num_layers=2)(x)))
-    >>> params = net.init(jax.random.key(0), jnp.ones((2, 4)))
-    >>> net.apply(params, jnp.ones((2, 4))).shape
-    (2, 9)
+    >>> sorted(net.init(jax.random.key(0), jnp.ones((2, 4))))  # the core's names
+    ['mlp/~/layer0', 'mlp/~/layer1', 'mlp/~/readout']
     """
 
-    def __init__(self, rep_in, rep_out, group: Group, ch=384, num_layers: int = 3,
-                 name: str | None = None):
-        super().__init__(name=name)
-        self.architecture = a = self._architecture(rep_in, rep_out, group, ch, num_layers)
-        self.G, self.rep_in, self.rep_out = group, a.rep_in, a.rep_out
-        self.spec = wiring.mlp_spec(a)
-        self.parts = _parts(self.spec)
-        *self.layers, self.readout = self.parts.values()
+    _hidden = "layers"
 
-    @staticmethod
-    def _architecture(rep_in, rep_out, group, ch=384, num_layers=3, name=None):
-        return arch.mlp_architecture(rep_in, rep_out, group, ch, num_layers)
+    _architecture = staticmethod(arch.mlp_architecture)
+    _spec = staticmethod(wiring.mlp_spec)
 
     def __call__(self, x):
         ln.check_input(x, self.rep_in, "MLP")
