@@ -115,5 +115,7 @@ def leaf_matrix(rep, element, lie: bool, xp=np):
         return xp.asarray(rep.drho(element) if lie else rep.rho(element))
     import jax
 
-    with jax.enable_x64(True):
+    # evaluated now even inside a caller's jit (a Haiku layer is built in its traced init):
+    # the solvers need numbers, and jax.numpy would return tracers there
+    with jax.enable_x64(True), jax.ensure_compile_time_eval():
         return np.asarray(rep.drho(element) if lie else rep.rho(element))
