@@ -37,17 +37,17 @@ import numpy as np
 import optax
 
 from emlp_sym.datasets import InertiaN, SBMTriangles
-from emlp_sym.groups import O, S
-from emlp_sym.nn.core.diagram_linear import (
-    diagram_linear_apply,
-    diagram_linear_plan,
-    init_diagram_linear,
-)
+from emlp_sym.groups import S
 from emlp_sym.nn.core.diagram_models import (
     by_order,
     diagram_mlp_apply,
     diagram_mlp_plan,
     init_diagram_mlp,
+)
+from emlp_sym.nn.core.point_models import (
+    init_point_product,
+    point_product_apply,
+    point_product_plan,
 )
 from emlp_sym.reps import V
 
@@ -135,43 +135,16 @@ def run_sbm(trial: int, epochs: int, layers: int, sizes, test_graphs, n_graphs: 
 
 
 # ---- the point-cloud model --------------------------------------------------------------------
-class CloudModel:
-    """``V_S + V_S⊗V_O → c·V_S + c·V_S⊗V_O`` (diagrams, mean), then per point and channel
-    ``s_i · v_i ⊗ v_i`` and ``swish(s_i)``, then ``c·V_S + c·V_S⊗V_O² → V_O²`` (diagrams,
-    sum over points). Both diagram layers' parameters are the same at every n."""
-
-    def __init__(self, n: int, c: int = POINT_CHANNELS):
-        Vs, Vo = V(S(n)), V(O(3))
-        self.n, self.c = n, c
-        self.first = diagram_linear_plan(Vs + Vs * Vo, c * Vs + c * (Vs * Vo), "mean")
-        self.readout = diagram_linear_plan(c * Vs + c * (Vs * Vo**2), Vs**0 * Vo**2, "sum")
-
-    def init(self, key):
-        k1, k2 = jax.random.split(jax.random.PRNGKey(key))
-        return {"first": init_diagram_linear(self.first, k1),
-                "readout": init_diagram_linear(self.readout, k2)}
-
-    def __call__(self, params, x):
-        n, c = self.n, self.c
-        h = diagram_linear_apply(self.first, *params["first"], x)
-        s = h[..., : c * n].reshape(*h.shape[:-1], c, n)
-        v = h[..., c * n:].reshape(*h.shape[:-1], c, n, 3)
-        outer = s[..., None, None] * v[..., :, None] * v[..., None, :]
-        z = jnp.concatenate([jax.nn.swish(s).reshape(*h.shape[:-1], -1),
-                             outer.reshape(*h.shape[:-1], -1)], axis=-1)
-        return diagram_linear_apply(self.readout, *params["readout"], z)
-
-
 def run_inertia(trial: int, steps: int, sizes, n_train: int, n_test: int, log):
     seed = 2000 + trial
     X, Y = (jnp.asarray(a) for a in InertiaN(N=n_train, n=sizes[0], seed=seed).batch(
         range(n_train)))
-    models = {n: CloudModel(n) for n in sizes}
-    model = models[sizes[0]]
-    params = model.init(seed)
+    plans = {n: point_product_plan(n, POINT_CHANNELS) for n in sizes}
+    params = init_point_product(plans[sizes[0]], seed)
 
     def loss(p, x, y):  # relative squared error: the target's scale grows with n
-        return jnp.mean(jnp.sum((model(p, x) - y) ** 2, -1) / jnp.sum(y**2, -1))
+        pred = point_product_apply(plans[sizes[0]], p, x)
+        return jnp.mean(jnp.sum((pred - y) ** 2, -1) / jnp.sum(y**2, -1))
 
     t0 = time.perf_counter()
     epochs = max(1, steps * 64 // n_train)
@@ -179,7 +152,7 @@ def run_inertia(trial: int, steps: int, sizes, n_train: int, n_test: int, log):
     train_s = time.perf_counter() - t0
     errors = {}
     for n in sizes:
-        apply = jax.jit(lambda p, x, m=models[n]: m(p, x))
+        apply = jax.jit(lambda p, x, plan=plans[n]: point_product_apply(plan, p, x))
         rel = []
         for x, y in InertiaN(N=n_test, n=n, seed=seed + 7919 * n).batches(
                 max(1, 20000 // n)):

@@ -66,7 +66,7 @@ def make_parser() -> argparse.ArgumentParser:
     t = sub.add_parser("train", help="train a model (default: the seed's EMLP on Inertia)")
     t.add_argument("--dataset", default="Inertia",
                    choices=["Inertia", "O5Synthetic", "ParticleInteraction", "DoublePendulum",
-                            "DoubleSpringPendulum", "SHO"])
+                            "DoubleSpringPendulum", "SHO", "SBMTriangles", "InertiaN"])
     t.add_argument("--group", default=None,
                    help="e.g. 'O(3)'; default: SO(3) for Inertia (as the seed), else the "
                         "dataset's own symmetry")
@@ -74,19 +74,25 @@ def make_parser() -> argparse.ArgumentParser:
                    choices=["EMLP", "MLP", "EMLPH", "MLPH", "EMLPode", "MLPode"],
                    help="EMLPH/MLPH (Hamiltonian) and EMLPode/MLPode (neural ODE) train on "
                         "the trajectory datasets DoubleSpringPendulum and SHO")
-    t.add_argument("--framework", default="objax", choices=FRAMEWORKS,
+    t.add_argument("--framework", default=None, choices=FRAMEWORKS,
                    help="the front to build and train with (default objax, the seed's)")
     t.add_argument("--compile", action="store_true",
                    help="pytorch: torch.compile the model (faster steps after 30-60 s of "
                         "compiling on CPU); the JAX fronts always jit")
-    t.add_argument("--epochs", type=_positive_int, default=500)
-    t.add_argument("--ch", type=_positive_int, default=384)
-    t.add_argument("--num-layers", type=_positive_int, default=3)
-    t.add_argument("--batch-size", type=_positive_int, default=500)
+    # defaults: the seed's (SEED_DEFAULTS), or the size-transfer run's (cli/train_sizes.py)
+    t.add_argument("--epochs", type=_positive_int, default=None, help="default 500")
+    t.add_argument("--ch", type=_positive_int, default=None, help="default 384")
+    t.add_argument("--num-layers", type=_positive_int, default=None, help="default 3")
+    t.add_argument("--batch-size", type=_positive_int, default=None, help="default 500")
     t.add_argument("--lr", type=float, default=3e-3)
     t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--n-train", type=_positive_int, default=1000)
-    t.add_argument("--n-test", type=_positive_int, default=2000)
+    t.add_argument("--n-train", type=_positive_int, default=None, help="default 1000")
+    t.add_argument("--n-test", type=_positive_int, default=None, help="default 2000")
+    t.add_argument("--train-n", type=_positive_int, default=None, metavar="N",
+                   help="SBMTriangles, InertiaN: the size to train at (default 50, 5)")
+    t.add_argument("--test-n", default=None, metavar="N,N,...",
+                   help="SBMTriangles, InertiaN: the sizes to test at (default "
+                        "50,200,500,1000,2000 and 5,50,500,5000)")
     t.add_argument("--no-standardize", action="store_true")
     t.add_argument("--out", default="runs/latest", help="output folder (default runs/latest)")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -121,9 +127,30 @@ def make_parser() -> argparse.ArgumentParser:
     return p
 
 
+#: the defaults of the options the runs share, for the seed's kind of run
+SEED_DEFAULTS = {"epochs": 500, "ch": 384, "num_layers": 3, "batch_size": 500,
+                 "n_train": 1000, "n_test": 2000}
+
+
+def _sized_options(args) -> dict:
+    """The shared options given on the command line (None: not given)."""
+    return {name: getattr(args, name) for name in SEED_DEFAULTS
+            if getattr(args, name) is not None}
+
+
 def _train(args):
     from emlp_sym.cli.train_dynamics import is_dynamics
+    from emlp_sym.datasets import SIZED_DATASETS
+    from emlp_sym.errors import ConfigError
 
+    if args.dataset in SIZED_DATASETS:
+        return _train_sizes(args)
+    if args.train_n is not None or args.test_n is not None:
+        raise ConfigError(f"--train-n and --test-n are for the datasets whose size varies "
+                          f"({', '.join(SIZED_DATASETS)}), not {args.dataset}; drop them")
+    for name, value in {**SEED_DEFAULTS, "framework": "objax"}.items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     if is_dynamics(args.dataset, args.model):
         return _train_dynamics(args)
     from emlp_sym.distributed import distributed_config, initialize, is_main_process
@@ -146,6 +173,27 @@ def _train(args):
           f"equivariance error {metrics['equivariance_error']:.2e}")
     if is_main_process():  # with several processes, process 0 writes the run
         print(f"wrote {args.out}/metrics.json, losses.png, params.npz")
+
+
+def _train_sizes(args):
+    from emlp_sym.cli.train_sizes import SizedConfig, parse_sizes, train_sizes
+    from emlp_sym.errors import ConfigError
+
+    unsupported = [flag for flag, used in (
+        ("--framework", args.framework is not None), ("--group", args.group is not None),
+        ("--model", args.model != "EMLP"), ("--compile", args.compile),
+        ("--no-standardize", args.no_standardize), ("--resume", args.resume),
+        ("--checkpoint-every", args.checkpoint_every),
+        ("--devices", args.devices != "all")) if used]
+    if unsupported:
+        raise ConfigError(f"{', '.join(unsupported)}: not available for {args.dataset}, whose "
+                          f"any-size model is the core's (JAX, one device); drop them")
+    cfg = SizedConfig(dataset=args.dataset, train_n=args.train_n,
+                      test_n=None if args.test_n is None else parse_sizes(args.test_n),
+                      lr=args.lr, seed=args.seed, out=args.out, progress=not args.quiet,
+                      **_sized_options(args))
+    train_sizes(cfg)
+    print(f"wrote {args.out}/metrics.json, losses.png, error_vs_n.png, params.npz")
 
 
 def _train_dynamics(args):

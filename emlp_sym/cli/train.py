@@ -278,7 +278,7 @@ def evaluate(run_dir: str, framework: str | None = None) -> dict:
     return metrics
 
 
-def plot_losses(train_losses, test_losses, path, title=""):
+def plot_losses(train_losses, test_losses, path, title="", test_label="Test loss"):
     """Write the train and test loss curves (log scale, as the seed plots them) to ``path``.
 
     >>> import os, tempfile
@@ -298,7 +298,7 @@ def plot_losses(train_losses, test_losses, path, title=""):
     ax.plot(np.arange(len(train_losses)), train_losses, label="Train loss")
     if test_losses:
         ep, tl = zip(*test_losses, strict=True)
-        ax.plot(ep, tl, label="Test loss")
+        ax.plot(ep, tl, label=test_label)
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("MSE")
