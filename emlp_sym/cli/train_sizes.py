@@ -86,7 +86,8 @@ class SizedConfig:
     lr: float = 3e-3
     seed: int = 0
     n_train: int = 5000  # examples at train_n, a fifth of them held out for validation
-    n_test: int = 200  # examples per test size
+    n_test: int = 200  # examples per test size, at most (see test_examples)
+    test_budget: int = 40_000_000  # input numbers per test size: fewer large examples
     num_layers: int = 2  # hidden layers of the graph model
     ch: int = 8  # channels per point of the point-cloud model
     out: str = "runs/latest"
@@ -113,7 +114,7 @@ class SizedConfig:
             if n > MAX_N[self.dataset]:
                 raise ConfigError(f"n = {n} is over the largest {self.dataset} size this "
                                   f"command runs ({MAX_N[self.dataset]}); choose a smaller one")
-        for name in ("epochs", "batch_size", "n_test", "num_layers", "ch"):
+        for name in ("epochs", "batch_size", "n_test", "num_layers", "ch", "test_budget"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigError(f"{name} must be a positive integer, got {value!r}")
@@ -141,6 +142,7 @@ class SizedModel:
             self.bases = dm.diagram_mlp_bases(plan)
             # activations per example: the widest layer's input and output, a few times over
             widths = [layer.rep_in.size() + layer.rep_out.size() for layer in plan.layers]
+            self.input_size = plan.layers[0].rep_in.size()
         else:
             from emlp_sym.nn.core import point_models as pm
 
@@ -149,6 +151,7 @@ class SizedModel:
             self.init = lambda key: pm.init_point_product(plan, key)
             self.bases = pm.point_product_bases(plan)
             widths = [plan.first.rep_out.size() + plan.readout.rep_in.size()]
+            self.input_size = plan.first.rep_in.size()
         self.n, self.plan = n, plan
         self.bytes_per_example = 4 * 4 * max(widths)
 
@@ -167,6 +170,19 @@ def eval_batch_size(model: SizedModel, cfg: SizedConfig) -> int:
     check_memory(model.bytes_per_example, f"one {cfg.dataset} example at n = {model.n}",
                  "choose a smaller --test-n or raise EMLP_SYM_MEMORY_LIMIT")
     return int(max(1, min(cfg.batch_size, memory_limit() // 4 // model.bytes_per_example)))
+
+
+def check_training_memory(cfg: SizedConfig, model: SizedModel) -> None:
+    """ResourceError, before anything is drawn, if the training set (held whole: the epochs
+    revisit it) and one batch's activations and gradients do not fit the memory limit."""
+    from emlp_sym.resources import check_memory
+
+    size = model.input_size
+    batch = min(cfg.batch_size, cfg.n_train)
+    need = 4 * cfg.n_train * size + 2 * batch * model.bytes_per_example
+    check_memory(need, f"training on {cfg.n_train} {cfg.dataset} examples at n = {model.n} "
+                 f"(batch {batch})", "lower --n-train, --batch-size or --train-n, or raise "
+                 "EMLP_SYM_MEMORY_LIMIT")
 
 
 def metric(cfg: SizedConfig, pred: np.ndarray, y: np.ndarray) -> tuple[float, int]:
@@ -197,6 +213,7 @@ def fit(cfg: SizedConfig, model: SizedModel, log=print):
 
     from emlp_sym.progress import progress_bar
 
+    check_training_memory(cfg, model)
     data = _dataset(cfg, cfg.n_train, model.n, cfg.seed)
     X, Y = data.batch(range(cfg.n_train))
     cut = cfg.n_train - max(1, cfg.n_train // 5)
@@ -237,19 +254,32 @@ def fit(cfg: SizedConfig, model: SizedModel, log=print):
     return best_params, history
 
 
+def test_examples(cfg: SizedConfig, model: SizedModel) -> int:
+    """How many examples the test at ``model.n`` draws: ``cfg.n_test``, but no more than
+    ``cfg.test_budget`` input numbers hold (and at least 10): a graph of 2000 nodes is 4·10⁶
+    numbers and over a second to generate, and its metric already averages 2000 nodes.
+
+    >>> cfg = SizedConfig()
+    >>> test_examples(cfg, SizedModel(cfg, 50)), test_examples(cfg, SizedModel(cfg, 2000))
+    (200, 10)
+    """
+    size = model.input_size
+    return min(cfg.n_test, max(10, cfg.test_budget // size))
+
+
 def evaluate_at(cfg: SizedConfig, params, n: int) -> dict:
-    """The metric of ``params`` on ``cfg.n_test`` fresh examples of size ``n``."""
+    """The metric of ``params`` on :func:`test_examples` fresh examples of size ``n``."""
     import jax.numpy as jnp
 
     model = SizedModel(cfg, n)
-    batch = eval_batch_size(model, cfg)
+    batch, examples = eval_batch_size(model, cfg), test_examples(cfg, model)
     start, total, count = time.perf_counter(), 0.0, 0
     # a seed of its own per size: test examples are never training examples
-    for x, y in _dataset(cfg, cfg.n_test, n, cfg.seed + 7919 * n + 1).batches(batch):
+    for x, y in _dataset(cfg, examples, n, cfg.seed + 7919 * n + 1).batches(batch):
         s, c = metric(cfg, np.asarray(model.apply(params, jnp.asarray(x))), y)
         total, count = total + s, count + c
     name = SIZED_DEFAULTS[cfg.dataset]["metric"]
-    return {name: total / count, "examples": cfg.n_test, "seconds": time.perf_counter() - start}
+    return {name: total / count, "examples": examples, "seconds": time.perf_counter() - start}
 
 
 def plot_error_vs_n(test: dict, name: str, path, title: str = "") -> None:
@@ -284,6 +314,7 @@ def train_sizes(cfg: SizedConfig, log=print) -> dict:
     for n in cfg.test_n:  # refuse a size that cannot run before training for minutes
         eval_batch_size(SizedModel(cfg, n), cfg)
     model = SizedModel(cfg, cfg.train_n)
+    check_training_memory(cfg, model)
     start = time.perf_counter()
     params, history = fit(cfg, model, log)
     train_s = time.perf_counter() - start

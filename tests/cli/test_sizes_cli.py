@@ -81,6 +81,14 @@ def test_a_test_size_over_the_memory_limit_is_refused_before_training(tmp_path, 
     assert not (tmp_path / "losses.json").exists()
 
 
+def test_a_training_set_over_the_memory_limit_is_refused_before_it_is_drawn(tmp_path, capsys):
+    # 5000 graphs of 2000 nodes would be 80 GB
+    assert main(["train", "--dataset", "SBMTriangles", "--train-n", "2000", "--test-n", "50",
+                 "--n-train", "5000", "--quiet", "--out", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "training on 5000 SBMTriangles examples at n = 2000" in err and "needs about" in err
+
+
 class _no_exit:
     def __enter__(self):
         return self
