@@ -14,7 +14,8 @@ from emlp_sym.datasets import InertiaN, SBMTriangles
 from emlp_sym.errors import BasisMismatchError
 from emlp_sym.nn.core.params import load_params
 
-SMALL = ["--epochs", "2", "--n-train", "40", "--n-test", "6", "--batch-size", "16", "--quiet"]
+SMALL = ["--epochs", "2", "--n-train", "40", "--n-test", "6", "--batch-size", "16",
+         "--num-layers", "1", "--quiet"]
 
 
 @pytest.mark.parametrize("dataset, train_n, test_n, metric", [
@@ -36,7 +37,7 @@ def test_trains_at_one_size_and_tests_at_others(dataset, train_n, test_n, metric
 
     # the file loads, as it is, into the model at the largest test size and reproduces the
     # metric written for it there
-    cfg = SizedConfig(dataset=dataset, train_n=train_n, test_n=test_n)
+    cfg = SizedConfig(dataset=dataset, train_n=train_n, test_n=test_n, num_layers=1)
     big = SizedModel(cfg, test_n[-1])
     params = load_params(tmp_path / "params.npz", bases=big.bases)
     with pytest.raises(BasisMismatchError):  # and not into a model that pools otherwise

@@ -25,7 +25,7 @@ def _leaves_close(a, b, atol):
 @pytest.mark.parametrize("G,rin,rout", CASES, ids=lambda c: str(c))
 def test_lower_inverts_lift(G, rin, rout):
     """The bases are orthonormal: Qᵀ Q = I, and lift is the dense weight the model uses."""
-    plan = emlp_plan(emlp_architecture(rin, rout, G, ch=24, num_layers=2))
+    plan = emlp_plan(emlp_architecture(rin, rout, G, ch=24, num_layers=1))
     space, params = weight_space(plan), init_emlp(plan, 0)
     lift, lower = jax.jit(space.lift), jax.jit(space.lower)  # one compile, not one per op
     assert _leaves_close(lower(lift(params)), params, 1e-6)
@@ -41,7 +41,7 @@ def test_lower_inverts_lift(G, rin, rout):
 def test_matches_adam_on_projected_dense_parameters(G, rin, rout):
     """The reference trains a dense w with W = P w; five Adam steps of in_weight_space give
     the same weights as five Adam steps on such dense parameters."""
-    plan = emlp_plan(emlp_architecture(rin, rout, G, ch=24, num_layers=2))
+    plan = emlp_plan(emlp_architecture(rin, rout, G, ch=24, num_layers=1))
     space, params = weight_space(plan), init_emlp(plan, 0)
     x = jax.random.normal(jax.random.PRNGKey(1), (16, rin(G).size()))
     y = jax.random.normal(jax.random.PRNGKey(2), (16, rout(G).size()))

@@ -226,6 +226,10 @@ def test_openmp_waits_passively_beside_jax():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, env=env).stdout.split()
     assert out == ["PASSIVE"]
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, env=env | {"OMP_WAIT_POLICY": "ACTIVE"}).stdout.split()
-    assert out == ["ACTIVE"]
+    # the rule itself, without a second process: a user's choice, or torch loaded, wins
+    from emlp_sym.nn.pytorch._layers import prefer_passive_openmp
+
+    chosen, fresh = {"OMP_WAIT_POLICY": "ACTIVE"}, {}
+    prefer_passive_openmp(chosen, modules={})
+    prefer_passive_openmp(fresh, modules={"torch": torch})
+    assert chosen == {"OMP_WAIT_POLICY": "ACTIVE"} and fresh == {}

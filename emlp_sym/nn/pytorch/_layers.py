@@ -27,8 +27,20 @@ from emlp_sym.reps.expr import Rep
 # front; with OpenMP's default spin-waiting, torch's threads and XLA's starve each other (on 2
 # cores a torch MLP step took 372 ms instead of 13 ms after JAX started). Passive waiting costs
 # nothing measurable here. It must be set before torch loads OpenMP; a user's choice wins.
-if "torch" not in sys.modules:
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+def prefer_passive_openmp(environ=os.environ, modules=sys.modules) -> None:
+    """Make OpenMP wait passively unless torch is loaded already or the user chose a policy.
+
+    >>> env = {"OMP_WAIT_POLICY": "ACTIVE"}
+    >>> prefer_passive_openmp(env, modules={}); env["OMP_WAIT_POLICY"]
+    'ACTIVE'
+    """
+    if "torch" not in modules:
+        environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
+prefer_passive_openmp()
 torch = require("torch", extra="torch", front="pytorch")
 nn = torch.nn
 
