@@ -43,6 +43,10 @@ def test_trains_at_one_size_and_tests_at_others(dataset, train_n, test_n, metric
     with pytest.raises(BasisMismatchError):  # and not into a model that pools otherwise
         load_params(tmp_path / "params.npz",
                     bases={k: b.replace("mean", "sum") for k, b in big.bases.items()})
+    if dataset == "SBMTriangles":  # nor into one of another depth
+        deeper = SizedModel(SizedConfig(dataset=dataset, num_layers=2), test_n[-1])
+        with pytest.raises(BasisMismatchError, match="holds the layers layer0, readout"):
+            load_params(tmp_path / "params.npz", bases=deeper.bases)
     data = {"SBMTriangles": SBMTriangles, "InertiaN": InertiaN}[dataset](
         N=6, n=test_n[-1], seed=cfg.seed + 7919 * test_n[-1] + 1)
     x, y = data.batch(range(6))

@@ -139,6 +139,10 @@ def load_params(path, bases: Mapping[str, str] | None = None) -> dict:
                              f"format {FORMAT_VERSION}")
         recorded = {k[len(BASIS_PREFIX):]: str(data[k]) for k in data.files
                     if k.startswith(BASIS_PREFIX)}
+        if bases and recorded and set(bases) != set(recorded):
+            raise BasisMismatchError(
+                f"{path} holds the layers {', '.join(sorted(recorded))}, but the model has "
+                f"{', '.join(sorted(bases))}; load it into a model of the same layers")
         for layer, basis in (bases or {}).items():
             if layer in recorded and recorded[layer] != basis:
                 raise BasisMismatchError(
