@@ -355,7 +355,7 @@ class PyTorch(Front):
 
     def _tensor(self, handle, x):
         dtype = next((b.dtype for b in handle.parameters()), self.torch.float32)
-        return self.torch.as_tensor(np.asarray(x), dtype=dtype)
+        return self.torch.as_tensor(np.array(x), dtype=dtype)  # a writable copy
 
     def apply(self, handle, x):
         with self.torch.no_grad():
