@@ -86,8 +86,9 @@ def test_a_test_size_over_the_memory_limit_is_refused_before_training(tmp_path, 
     assert not (tmp_path / "losses.json").exists()
 
 
-def test_a_training_set_over_the_memory_limit_is_refused_before_it_is_drawn(tmp_path, capsys):
-    # 5000 graphs of 2000 nodes would be 80 GB
+def test_a_training_set_over_the_memory_limit_is_refused_before_it_is_drawn(tmp_path, capsys,
+                                                                             monkeypatch):
+    monkeypatch.setenv("EMLP_SYM_MEMORY_LIMIT", "8G")  # 5000 graphs of 2000 nodes: 80 GB
     assert main(["train", "--dataset", "SBMTriangles", "--train-n", "2000", "--test-n", "50",
                  "--n-train", "5000", "--quiet", "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
