@@ -209,7 +209,7 @@ def _loss_fn(cfg: SizedConfig, model: SizedModel):
                                     / jnp.sum(y**2, -1))
 
 
-def fit(cfg: SizedConfig, model: SizedModel, log=print):
+def fit(cfg: SizedConfig, model: SizedModel):
     """Train at ``model.n``: ``(params, history)``, the parameters of the best validation
     epoch and the per-epoch ``{"train": [...], "val": [...]}`` losses."""
     import jax
@@ -226,7 +226,10 @@ def fit(cfg: SizedConfig, model: SizedModel, log=print):
     batch = min(cfg.batch_size, len(Xt))
     steps_per_epoch = max(1, len(Xt) // batch)
     total = cfg.epochs * steps_per_epoch
-    schedule = lambda i: cfg.lr * 0.5 * (1 + jnp.cos(jnp.pi * jnp.minimum(i, total) / total))  # noqa: E731
+
+    def schedule(i):  # cosine decay from lr to 0 over the run
+        return cfg.lr * 0.5 * (1 + jnp.cos(jnp.pi * jnp.minimum(i, total) / total))
+
     opt_init, opt_update, get_params = optimizers.adam(schedule)
     loss = _loss_fn(cfg, model)
 
@@ -272,11 +275,11 @@ def test_examples(cfg: SizedConfig, model: SizedModel) -> int:
     return min(cfg.n_test, max(10, cfg.test_budget // size))
 
 
-def evaluate_at(cfg: SizedConfig, params, n: int) -> dict:
-    """The metric of ``params`` on :func:`test_examples` fresh examples of size ``n``."""
+def evaluate_at(cfg: SizedConfig, params, model: SizedModel) -> dict:
+    """The metric of ``params`` on :func:`test_examples` fresh examples of ``model``'s size."""
     import jax.numpy as jnp
 
-    model = SizedModel(cfg, n)
+    n = model.n
     batch, examples = eval_batch_size(model, cfg), test_examples(cfg, model)
     start, total, count = time.perf_counter(), 0.0, 0
     # a seed of its own per size: test examples are never training examples
@@ -316,17 +319,17 @@ def train_sizes(cfg: SizedConfig, log=print) -> dict:
     from emlp_sym.nn.core.params import num_params, save_params
 
     cfg.validate()
-    for n in cfg.test_n:  # refuse a size that cannot run before training for minutes
-        eval_batch_size(SizedModel(cfg, n), cfg)
     model = SizedModel(cfg, cfg.train_n)
-    check_training_memory(cfg, model)
+    tests = {n: model if n == cfg.train_n else SizedModel(cfg, n) for n in cfg.test_n}
+    for test_model in tests.values():  # refuse a size that cannot run before training
+        eval_batch_size(test_model, cfg)
     start = time.perf_counter()
-    params, history = fit(cfg, model, log)
+    params, history = fit(cfg, model)  # checks the training set's memory first
     train_s = time.perf_counter() - start
     name = SIZED_DEFAULTS[cfg.dataset]["metric"]
     test = {}
-    for n in cfg.test_n:
-        test[n] = evaluate_at(cfg, params, n)
+    for n, test_model in tests.items():
+        test[n] = evaluate_at(cfg, params, test_model)
         log(f"n = {n:>6}: {name} {test[n][name]:.4g}  ({test[n]['seconds']:.1f} s)")
     metrics = {"dataset": cfg.dataset, "train_n": cfg.train_n, "metric": name,
                "best_val_loss": min(history["val"]), "train_seconds": train_s,

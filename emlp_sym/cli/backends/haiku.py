@@ -22,7 +22,7 @@ class Backend(OptaxBackend):
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
         # built outside the transform: a function that builds the module when called
         net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
-                                                           num_layers=num_layers)
+                                        num_layers=num_layers)
 
         def forward(x):
             return net(x) if stats is None else front.Standardize(net, stats)(x)

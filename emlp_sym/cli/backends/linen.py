@@ -20,7 +20,7 @@ class Backend(OptaxBackend):
 
     def build(self, model, rep_in, rep_out, group, ch, num_layers, stats, seed):
         net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
-                                                           num_layers=num_layers)
+                                        num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
         x0 = jnp.zeros((1, net.rep_in.size()), jnp.float32)
         # jitted: XLA drops the forward pass init runs, and the random draws are one program

@@ -76,7 +76,7 @@ class Backend:
                  parallel=None):
         objax.random.DEFAULT_GENERATOR.seed(seed)
         net = model_class(front, model)(rep_in, rep_out, group, ch=ch,
-                                                           num_layers=num_layers)
+                                        num_layers=num_layers)
         self.model = net if stats is None else front.Standardize(net, stats)
         self.parallel = parallel
         self._place = placement(parallel)
